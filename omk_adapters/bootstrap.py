@@ -1,0 +1,84 @@
+"""THE composition root: picks adapters from settings and wires the use cases to them.
+
+Nothing here runs at import time; every entrypoint (CLI, web, worker, tests) calls `bootstrap()`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import structlog
+
+from omk_adapters.memory.clock import SystemClock
+from omk_adapters.messaging.inprocess import InProcessBroker
+from omk_adapters.messaging.relay import OutboxRelay
+from omk_adapters.settings import Settings
+from omk_adapters.sql.engine import make_engine
+from omk_adapters.sql.outbox import SqlAlchemyOutboxStore
+from omk_adapters.sql.uow import SqlAlchemyUnitOfWork, make_session_factory
+from omk_domain.app import usecases  # noqa: F401  (registers every use case)
+from omk_domain.app.bus import MessageBus
+from omk_domain.ports import EventPublisher, UnitOfWork
+from omk_domain.shared.clock import Clock
+
+log = structlog.get_logger("omk.bootstrap")
+
+
+@attrs.define(kw_only=True)
+class Services:
+    """Everything an entrypoint needs, built once."""
+
+    settings: Settings
+    clock: Clock
+    bus: MessageBus
+    uow_factory: Callable[[], UnitOfWork]
+    relay: OutboxRelay
+    publisher: EventPublisher
+    broker: InProcessBroker | None
+    engine: Any
+
+    def close(self) -> None:
+        close = getattr(self.publisher, "close", None)
+        if close is not None:
+            close()
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
+              migrate: bool = False, relay_after_commit: bool = True) -> Services:
+    """Build the services from settings (read from the environment when not given)."""
+    settings = settings or Settings.load()
+    clock = clock or SystemClock()
+    if settings.database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    if migrate:
+        from omk_adapters.sql.migrate import upgrade
+
+        upgrade(engine)
+    session_factory = make_session_factory(engine)
+
+    def uow_factory() -> UnitOfWork:
+        return SqlAlchemyUnitOfWork(session_factory)
+
+    broker: InProcessBroker | None = None
+    publisher: EventPublisher
+    if settings.amqp_url:
+        from omk_adapters.messaging.rabbitmq import PikaEventPublisher
+
+        publisher = PikaEventPublisher(settings.amqp_url, exchange=settings.amqp_exchange)
+    else:
+        broker = InProcessBroker()
+        publisher = broker
+    relay = OutboxRelay(SqlAlchemyOutboxStore(engine), publisher, clock)
+
+    def after_commit() -> None:
+        # best effort: a broker outage leaves messages in the outbox for the worker to relay
+        relay.pump_safely()
+
+    bus = MessageBus(uow_factory=uow_factory, clock=clock,
+                     after_commit=after_commit if relay_after_commit else (lambda: None))
+    return Services(settings=settings, clock=clock, bus=bus, uow_factory=uow_factory, relay=relay,
+                    publisher=publisher, broker=broker, engine=engine)

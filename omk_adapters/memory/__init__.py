@@ -1,0 +1,1 @@
+"""First-class in-memory adapters: real classes used by tests, BDD and quick demos."""

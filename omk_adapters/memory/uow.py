@@ -1,0 +1,278 @@
+"""An in-memory unit of work: transactions by snapshot, one global lock for serialisation."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from omk_domain.auctions import errors
+from omk_domain.auctions.journal import JournalEntry
+from omk_domain.auctions.model import Auction, Lot
+from omk_domain.auctions.values import AuctionStatus, LotStatus
+from omk_domain.identity.model import Organization, OrganizationNotFound, User, UserNotFound
+from omk_domain.ports import (
+    AuctionFilter,
+    LotActivity,
+    OutboxMessage,
+    OwnBid,
+    StoredOutcome,
+    message_from_event,
+)
+from omk_domain.shared.ids import new_id
+
+
+class MemoryStore:
+    """What an in-memory database holds; shared by every unit of work made on it."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.auctions: dict[str, Auction] = {}
+        self.lots: dict[str, Lot] = {}
+        self.journal: dict[str, list[JournalEntry]] = {}
+        self.organizations: dict[str, Organization] = {}
+        self.users: dict[str, User] = {}
+        self.idempotency: dict[tuple[str, str], StoredOutcome] = {}
+        self.outbox: list[tuple[OutboxMessage, bool]] = []
+        self.inbox: set[tuple[str, str]] = set()
+        self.activity: dict[str, LotActivity] = {}
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> MemoryStore:
+        clone = MemoryStore.__new__(MemoryStore)
+        for name, value in vars(self).items():
+            setattr(clone, name, value if name == "lock" else copy.deepcopy(value, memo))
+        return clone
+
+
+def _matches(a: Auction, flt: AuctionFilter) -> bool:
+    if flt.status is not None and a.status is not flt.status:
+        return False
+    if flt.starts_from is not None and a.starts_at < flt.starts_from:
+        return False
+    if flt.starts_until is not None and a.starts_at >= flt.starts_until:
+        return False
+    if flt.text and flt.text.lower() not in f"{a.number} {a.title}".lower():
+        return False
+    return True
+
+
+class _Repo:
+    def __init__(self, uow: MemoryUnitOfWork) -> None:
+        self.uow = uow
+
+    @property
+    def s(self) -> MemoryStore:
+        return self.uow.working
+
+
+class MemoryAuctionRepository(_Repo):
+    def add(self, auction: Auction) -> None:
+        self.s.auctions[auction.id] = auction
+        self.uow.seen.append(auction)
+
+    def get(self, auction_id: str, *, for_update: bool = False) -> Auction:
+        try:
+            auction = self.s.auctions[auction_id]
+        except KeyError:
+            raise errors.AuctionNotFound(auction_id=auction_id) from None
+        self.uow.seen.append(auction)
+        return auction
+
+    def by_number(self, number: str) -> Auction | None:
+        return next((a for a in self.s.auctions.values() if a.number == number), None)
+
+    def list(self, flt: AuctionFilter) -> Sequence[Auction]:
+        found = sorted((a for a in self.s.auctions.values() if _matches(a, flt)),
+                       key=lambda a: (a.starts_at, a.number))
+        return found[flt.offset: flt.offset + flt.limit]
+
+    def due_to_start(self, now: datetime, limit: int = 100) -> Sequence[str]:
+        return [a.id for a in self.s.auctions.values()
+                if a.status is AuctionStatus.SCHEDULED and a.starts_at <= now][:limit]
+
+    def running_ids(self, limit: int = 100) -> Sequence[str]:
+        return [a.id for a in self.s.auctions.values() if a.status is AuctionStatus.RUNNING][:limit]
+
+
+class MemoryLotRepository(_Repo):
+    def add(self, lot: Lot) -> None:
+        self.s.lots[lot.id] = lot
+        self.uow.seen.append(lot)
+
+    def get(self, lot_id: str, *, for_update: bool = False) -> Lot:
+        try:
+            lot = self.s.lots[lot_id]
+        except KeyError:
+            raise errors.LotNotFound(lot_id=lot_id) from None
+        self.uow.seen.append(lot)
+        return lot
+
+    def for_auction(self, auction_id: str) -> Sequence[Lot]:
+        lots = sorted((lot for lot in self.s.lots.values() if lot.auction_id == auction_id),
+                      key=lambda lot: lot.number)
+        self.uow.seen.extend(lots)
+        return lots
+
+    def count_for_auction(self, auction_id: str) -> int:
+        return sum(1 for lot in self.s.lots.values() if lot.auction_id == auction_id)
+
+    def remove(self, lot: Lot) -> None:
+        self.s.lots.pop(lot.id, None)
+
+    def due_to_close(self, now: datetime, limit: int = 100) -> Sequence[str]:
+        return [lot.id for lot in self.s.lots.values()
+                if lot.status is LotStatus.OPEN and lot.closes_at <= now
+                and self.s.auctions[lot.auction_id].status is AuctionStatus.RUNNING][:limit]
+
+    def bids_of_organization(self, organization_id: str, auction_id: str | None = None) -> Sequence[OwnBid]:
+        out = []
+        for lot in sorted(self.s.lots.values(), key=lambda lot: lot.number):
+            if auction_id is not None and lot.auction_id != auction_id:
+                continue
+            out.extend(OwnBid(auction_id=lot.auction_id, lot_id=lot.id, lot_number=lot.number,
+                              bid_id=b.id, amount=b.amount.amount, placed_at=b.placed_at, valid=b.valid)
+                       for b in lot.bids if b.organization_id == organization_id)
+        return out
+
+
+class MemoryJournalRepository(_Repo):
+    def entries(self, lot_id: str) -> Sequence[JournalEntry]:
+        return list(self.s.journal.get(lot_id, []))
+
+
+class MemoryOrganizationRepository(_Repo):
+    def add(self, org: Organization) -> None:
+        self.s.organizations[org.id] = org
+
+    def get(self, organization_id: str) -> Organization:
+        try:
+            return self.s.organizations[organization_id]
+        except KeyError:
+            raise OrganizationNotFound(organization_id=organization_id) from None
+
+    def by_inn(self, inn: str) -> Organization | None:
+        return next((o for o in self.s.organizations.values() if o.inn == inn), None)
+
+    def list(self) -> Sequence[Organization]:
+        return sorted(self.s.organizations.values(), key=lambda o: o.name)
+
+
+class MemoryUserRepository(_Repo):
+    def add(self, user: User) -> None:
+        self.s.users[user.id] = user
+
+    def get(self, user_id: str) -> User:
+        try:
+            return self.s.users[user_id]
+        except KeyError:
+            raise UserNotFound(user_id=user_id) from None
+
+    def by_email(self, email: str) -> User | None:
+        return next((u for u in self.s.users.values() if u.email == email.lower()), None)
+
+    def list(self) -> Sequence[User]:
+        return sorted(self.s.users.values(), key=lambda u: u.email)
+
+
+class MemoryIdempotencyStore(_Repo):
+    def get(self, organization_id: str, key: str) -> StoredOutcome | None:
+        return self.s.idempotency.get((organization_id, key))
+
+    def put(self, organization_id: str, key: str, outcome: StoredOutcome, now: datetime) -> None:
+        self.s.idempotency[(organization_id, key)] = outcome
+
+
+class MemoryInboxStore(_Repo):
+    def seen(self, consumer: str, message_id: str) -> bool:
+        return (consumer, message_id) in self.s.inbox
+
+    def remember(self, consumer: str, message_id: str, now: datetime) -> None:
+        self.s.inbox.add((consumer, message_id))
+
+
+class MemoryLotActivityRepository(_Repo):
+    def get(self, lot_id: str) -> LotActivity | None:
+        return self.s.activity.get(lot_id)
+
+    def save(self, activity: LotActivity) -> None:
+        self.s.activity[activity.lot_id] = activity
+
+
+class MemoryOutboxStore:
+    """The relay's side of the in-memory outbox."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+
+    def pending(self, limit: int = 100) -> list[OutboxMessage]:
+        with self.store.lock:
+            return [m for m, sent in self.store.outbox if not sent][:limit]
+
+    def mark_published(self, message_ids: Sequence[str], now: datetime) -> None:
+        done = set(message_ids)
+        with self.store.lock:
+            self.store.outbox = [(m, sent or m.id in done) for m, sent in self.store.outbox]
+
+
+class MemoryUnitOfWork:
+    """Works on a deep copy of the store taken at `__enter__`; `commit()` swaps it in.
+
+    One lock held for the whole transaction serialises writers, like SQLite's write lock.
+    """
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+        self.auctions = MemoryAuctionRepository(self)
+        self.lots = MemoryLotRepository(self)
+        self.journal = MemoryJournalRepository(self)
+        self.organizations = MemoryOrganizationRepository(self)
+        self.users = MemoryUserRepository(self)
+        self.idempotency = MemoryIdempotencyStore(self)
+        self.inbox = MemoryInboxStore(self)
+        self.activity = MemoryLotActivityRepository(self)
+        self.seen: list[Any] = []
+        self.committed = False
+
+    def __enter__(self) -> MemoryUnitOfWork:
+        self.store.lock.acquire()
+        self.working = copy.deepcopy(self.store)
+        self.seen = []
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.rollback()
+        self.store.lock.release()
+
+    def commit(self) -> None:
+        messages: list[OutboxMessage] = []
+        for aggregate in _unique(self.seen):
+            for entry in getattr(aggregate, "new_journal_entries", ()):
+                self.working.journal.setdefault(entry.lot_id, []).append(entry)
+            if hasattr(aggregate, "new_journal_entries"):
+                aggregate.new_journal_entries.clear()
+            messages.extend(message_from_event(e, new_id()) for e in aggregate.events)
+            aggregate.events.clear()
+            if hasattr(aggregate, "version"):
+                aggregate.version += 1
+        self.working.outbox.extend((m, False) for m in messages)
+        for name, value in vars(self.working).items():
+            if name != "lock":
+                setattr(self.store, name, value)
+        self.working = copy.deepcopy(self.store)
+        self.seen = []
+        self.committed = True
+
+    def rollback(self) -> None:
+        self.seen = []
+
+
+def _unique(items: Iterable[Any]) -> list[Any]:
+    seen_ids: set[int] = set()
+    out = []
+    for item in items:
+        if id(item) not in seen_ids:
+            seen_ids.add(id(item))
+            out.append(item)
+    return out

@@ -1,0 +1,1 @@
+"""The `omk` command-line interface."""

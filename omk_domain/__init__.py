@@ -1,0 +1,1 @@
+"""OMK Digital Services domain: the rules, pure Python with no I/O."""

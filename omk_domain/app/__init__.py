@@ -1,0 +1,1 @@
+"""Use cases: plain functions `handler(cmd, *, actor, uow, clock)`, dispatched by the bus."""

@@ -1,0 +1,3 @@
+"""Importing this module registers every use case with the bus."""
+
+from omk_domain.app import auctions, identity  # noqa: F401

@@ -1,0 +1,1 @@
+"""Identity: organisations, users, the acting principal and the one authorisation policy."""

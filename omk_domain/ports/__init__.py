@@ -1,0 +1,182 @@
+"""Ports: the Protocols adapters implement. Named by role, never by technology."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+import attrs
+
+from omk_domain.auctions.journal import JournalEntry
+from omk_domain.auctions.model import Auction, Lot
+from omk_domain.auctions.values import AuctionStatus
+from omk_domain.identity.model import Organization, User
+from omk_domain.shared.clock import Clock
+from omk_domain.shared.messages import Event
+
+__all__ = ["Clock", "AuctionFilter", "AuctionRepository", "LotRepository", "JournalRepository",
+           "OrganizationRepository", "UserRepository", "IdempotencyStore", "StoredOutcome",
+           "UnitOfWork", "OutboxMessage", "Outbox", "EventPublisher", "EventConsumer",
+           "OwnBid", "InboxStore", "OutboxStore", "LotActivity", "LotActivityRepository",
+           "message_from_event"]
+
+
+@attrs.frozen(kw_only=True)
+class AuctionFilter:
+    status: AuctionStatus | None = None
+    starts_from: datetime | None = None
+    starts_until: datetime | None = None
+    text: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+class AuctionRepository(Protocol):
+    def add(self, auction: Auction) -> None: ...
+    def get(self, auction_id: str, *, for_update: bool = False) -> Auction:
+        """The auction, or AuctionNotFound."""
+    def by_number(self, number: str) -> Auction | None: ...
+    def list(self, flt: AuctionFilter) -> Sequence[Auction]: ...
+    def due_to_start(self, now: datetime, limit: int = 100) -> Sequence[str]:
+        """Ids of scheduled auctions whose start time has come."""
+    def running_ids(self, limit: int = 100) -> Sequence[str]: ...
+
+
+@attrs.frozen(kw_only=True)
+class OwnBid:
+    """One of an organisation's own bids, with the lot it was placed on."""
+
+    auction_id: str
+    lot_id: str
+    lot_number: int
+    bid_id: str
+    amount: Any
+    placed_at: datetime
+    valid: bool
+
+
+class LotRepository(Protocol):
+    def add(self, lot: Lot) -> None: ...
+    def get(self, lot_id: str, *, for_update: bool = False) -> Lot:
+        """The lot, or LotNotFound. `for_update` serialises writers on this lot."""
+    def for_auction(self, auction_id: str) -> Sequence[Lot]: ...
+    def count_for_auction(self, auction_id: str) -> int: ...
+    def remove(self, lot: Lot) -> None: ...
+    def due_to_close(self, now: datetime, limit: int = 100) -> Sequence[str]:
+        """Ids of open lots of running auctions whose close time has come."""
+    def bids_of_organization(self, organization_id: str, auction_id: str | None = None) -> Sequence[OwnBid]:
+        """Only this organisation's bids: scoped in the query itself."""
+
+
+class JournalRepository(Protocol):
+    def entries(self, lot_id: str) -> Sequence[JournalEntry]: ...
+
+
+class OrganizationRepository(Protocol):
+    def add(self, org: Organization) -> None: ...
+    def get(self, organization_id: str) -> Organization: ...
+    def by_inn(self, inn: str) -> Organization | None: ...
+    def list(self) -> Sequence[Organization]: ...
+
+
+class UserRepository(Protocol):
+    def add(self, user: User) -> None: ...
+    def get(self, user_id: str) -> User: ...
+    def by_email(self, email: str) -> User | None: ...
+    def list(self) -> Sequence[User]: ...
+
+
+@attrs.frozen(kw_only=True)
+class StoredOutcome:
+    """The first outcome of a command carrying an idempotency key."""
+
+    fingerprint: str
+    result: dict[str, Any]
+
+
+class IdempotencyStore(Protocol):
+    def get(self, organization_id: str, key: str) -> StoredOutcome | None: ...
+    def put(self, organization_id: str, key: str, outcome: StoredOutcome, now: datetime) -> None: ...
+
+
+@attrs.frozen(kw_only=True)
+class OutboxMessage:
+    """An event as stored in the outbox and sent over the wire."""
+
+    id: str
+    name: str
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
+class Outbox(Protocol):
+    def add(self, messages: Iterable[OutboxMessage]) -> None: ...
+
+
+class InboxStore(Protocol):
+    """Remembers handled message ids so a redelivery is handled once."""
+
+    def seen(self, consumer: str, message_id: str) -> bool: ...
+    def remember(self, consumer: str, message_id: str, now: datetime) -> None: ...
+
+
+class OutboxStore(Protocol):
+    """The relay's view of the outbox; each call is its own short transaction."""
+
+    def pending(self, limit: int = 100) -> Sequence[OutboxMessage]:
+        """Unpublished messages, oldest first."""
+    def mark_published(self, message_ids: Sequence[str], now: datetime) -> None: ...
+
+
+@attrs.define(kw_only=True)
+class LotActivity:
+    """A projection kept by the worker from events: how busy a lot was (for analytics)."""
+
+    lot_id: str
+    auction_id: str
+    bids: int = 0
+    annulled: int = 0
+    bidders: set[str] = attrs.field(factory=set)
+    extensions: int = 0
+    last_bid_at: datetime | None = None
+    closed: bool = False
+
+
+class LotActivityRepository(Protocol):
+    def get(self, lot_id: str) -> LotActivity | None: ...
+    def save(self, activity: LotActivity) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """A transaction: nothing is kept unless `commit()` is called; events go to the outbox."""
+
+    auctions: AuctionRepository
+    lots: LotRepository
+    journal: JournalRepository
+    organizations: OrganizationRepository
+    users: UserRepository
+    idempotency: IdempotencyStore
+    inbox: InboxStore
+    activity: LotActivityRepository
+
+    def __enter__(self) -> UnitOfWork: ...
+    def __exit__(self, *args: object) -> None: ...
+    def commit(self) -> None: ...
+    def rollback(self) -> None: ...
+
+
+class EventPublisher(Protocol):
+    """Sends outbox messages to the message broker; returns once the broker has confirmed."""
+
+    def publish(self, messages: Sequence[OutboxMessage]) -> None: ...
+
+
+class EventConsumer(Protocol):
+    def consume(self, handler: Callable[[OutboxMessage], None], *, max_messages: int | None = None,
+                idle_timeout: float | None = None) -> int: ...
+
+
+def message_from_event(event: Event, message_id: str) -> OutboxMessage:
+    return OutboxMessage(id=message_id, name=event.name, payload=event.payload(),
+                         occurred_at=event.occurred_at)

@@ -1,0 +1,1 @@
+"""The shared kernel: money, quantities, ids, time, messages and errors."""

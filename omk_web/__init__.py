@@ -1,0 +1,1 @@
+"""The web portal (Litestar) — arrives with the web issue."""

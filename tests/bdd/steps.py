@@ -1,0 +1,1 @@
+"""BDD step modules, loaded from tests/conftest.py."""
