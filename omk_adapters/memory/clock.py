@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from omk_domain.shared.clock import ensure_utc
 
@@ -12,7 +12,7 @@ class SystemClock:
     """Wall-clock UTC time of this server."""
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class ManualClock:

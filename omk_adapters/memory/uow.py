@@ -53,9 +53,7 @@ def _matches(a: Auction, flt: AuctionFilter) -> bool:
         return False
     if flt.starts_until is not None and a.starts_at >= flt.starts_until:
         return False
-    if flt.text and flt.text.lower() not in f"{a.number} {a.title}".lower():
-        return False
-    return True
+    return not flt.text or flt.text.lower() in f"{a.number} {a.title}".lower()
 
 
 class _Repo:

@@ -41,7 +41,7 @@ class CreateAuction(Command):
     format: AuctionFormat
     starts_at: datetime
     ends_at: datetime
-    soft_close: SoftClose = SoftClose()
+    soft_close: SoftClose = attrs.field(factory=SoftClose)
     auto_approve: bool = False
     description: str = ""
 
@@ -71,7 +71,7 @@ class CancelAuction(Command):
 
 @attrs.frozen(kw_only=True)
 class ListAuctions(Command):
-    filter: AuctionFilter = AuctionFilter()
+    filter: AuctionFilter = attrs.field(factory=AuctionFilter)
 
 
 @attrs.frozen(kw_only=True)
@@ -571,7 +571,9 @@ def view_lot(cmd: ViewLot, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Lo
 
 
 @handles(ListBids)
-def list_bids(cmd: ListBids, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Sequence[LotAdminView] | Sequence[OwnBid]:
+def list_bids(
+    cmd: ListBids, *, actor: Actor, uow: UnitOfWork, clock: Clock
+) -> Sequence[LotAdminView] | Sequence[OwnBid]:
     """Staff see every bid and offer; a client sees only its own bids (scoped in the query)."""
     with uow:
         if actor.organization_id is None and cmd.on_behalf_of is None:

@@ -144,7 +144,7 @@ def parse_rows(header: Sequence[Any], rows: Sequence[Sequence[Any]],
         diameter = field("diameter_mm", _number, optional=True)
         wall = field("wall_mm", _number, optional=True)
         unit = field("unit", Unit.parse)
-        quantity = field("quantity", lambda t: Quantity.parse(t, unit or Unit.TONNE))
+        quantity = field("quantity", lambda t, u=unit: Quantity.parse(t, u or Unit.TONNE))
         start = field("start_price", Money.parse_positive)
         step = field("bid_step", Money.parse_positive)
         floor = field("floor_price", Money.parse_positive, optional=True)

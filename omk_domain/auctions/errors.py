@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from omk_domain.shared.errors import Conflict, DomainError, Forbidden, InvalidValue, NotFound
+from omk_domain.shared.errors import Conflict as Conflict
+from omk_domain.shared.errors import DomainError as DomainError
+from omk_domain.shared.errors import Forbidden as Forbidden
+from omk_domain.shared.errors import InvalidValue as InvalidValue
+from omk_domain.shared.errors import NotFound as NotFound
 
 
 class AuctionNotFound(NotFound):
@@ -139,5 +143,3 @@ class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
     message_ru = "Этот ключ повтора уже использован для другой команды."
 
-
-__all__ = [name for name in dir() if name[0].isupper()] + ["DomainError"]

@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from omk_domain.auctions import errors, events, rules
+from omk_domain.auctions.events import LotClosed as LotClosedEvent
 from omk_domain.auctions.journal import GENESIS_HASH, JournalEntry
 from omk_domain.auctions.values import (
     Admission,
@@ -84,7 +85,7 @@ class Auction:
         return self.status in (AuctionStatus.DRAFT, AuctionStatus.SCHEDULED)
 
     def _require_editable(self, now: datetime) -> None:
-        if not self.editable or now >= self.starts_at and self.status is AuctionStatus.SCHEDULED:
+        if not self.editable or (now >= self.starts_at and self.status is AuctionStatus.SCHEDULED):
             raise errors.AuctionStateForbids("Изменять можно только аукцион до начала торгов.",
                                              status=self.status.value)
 
@@ -422,7 +423,7 @@ class Lot:
         self.events.append(self._closed_event(now))
         return self.result
 
-    def _closed_event(self, now: datetime) -> events.LotClosed:
+    def _closed_event(self, now: datetime) -> LotClosedEvent:
         assert self.result is not None
         return events.LotClosed(
             occurred_at=now, auction_id=self.auction_id, lot_id=self.id, due_at=self.closes_at,

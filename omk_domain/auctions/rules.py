@@ -7,7 +7,7 @@ The checks are small pure functions that raise the rule's specific error.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import attrs
@@ -41,11 +41,13 @@ FIRST_BID_AT_LEAST_START = Rule("first_bid_at_least_start", "Первая ста
 BID_RAISES_BY_STEP = Rule("bid_raises_by_step", "Каждая следующая ставка не ниже лидирующей плюс шаг")
 LEADER_CANNOT_OUTBID_ITSELF = Rule("leader_cannot_outbid_itself", "Лидер не может перебить собственную ставку")
 BIDS_ARE_ANONYMISED = Rule("bids_are_anonymised", "Открытые ставки видны всем обезличенно")
-OFFERS_ONLY_WITHOUT_OPEN_BIDS = Rule("offers_only_without_open_bids", "Ценовое предложение возможно только пока нет действующей ставки")
+OFFERS_ONLY_WITHOUT_OPEN_BIDS = Rule("offers_only_without_open_bids",
+                                     "Ценовое предложение возможно только пока нет действующей ставки")
 OFFER_BELOW_START = Rule("offer_below_start", "Ценовое предложение строго ниже стартовой цены")
 OFFER_NOT_BELOW_FLOOR = Rule("offer_not_below_floor", "Ценовое предложение не ниже скрытого минимума")
 ONE_ACTIVE_OFFER = Rule("one_active_offer", "Одно действующее предложение от организации на лот")
-OFFER_CHANGES_UNTIL_CLOSE = Rule("offer_changes_until_close", "Предложение можно изменить, отозвать или заменить ставкой до закрытия лота")
+OFFER_CHANGES_UNTIL_CLOSE = Rule("offer_changes_until_close",
+                                 "Предложение можно изменить, отозвать или заменить ставкой до закрытия лота")
 OFFERS_ARE_SEALED = Rule("offers_are_sealed", "Ценовые предложения запечатаны")
 SOFT_CLOSE = Rule("soft_close", "Мягкое закрытие продлевает лот только после принятой ставки")
 WINNER_DETERMINATION = Rule("winner_determination", "Победитель определяется при закрытии лота")
@@ -83,14 +85,18 @@ def check_format_allows_offers(fmt: AuctionFormat) -> None:
         raise errors.OffersNotAllowed(format=fmt.value)
 
 
-def leader(bids: Iterable[OpenBid], excluded: Iterable[str] = ()) -> OpenBid | None:
-    """The highest valid open bid (amounts only rise, so ties cannot occur; earliest wins)."""
+def leader(bids: Sequence[OpenBid], excluded: Iterable[str] = ()) -> OpenBid | None:
+    """The highest valid open bid, ignoring `excluded` organisations.
+
+    `bids` is in the order they were accepted. Each accepted bid was above every bid valid at
+    that moment, and annulment is permanent, so among the bids still valid the later is always
+    the higher: the last valid one leads. That makes this O(1) on a hot lot.
+    """
     out = set(excluded)
-    best: OpenBid | None = None
-    for bid in bids:
-        if bid.valid and bid.organization_id not in out and (best is None or bid.amount > best.amount):
-            best = bid
-    return best
+    for bid in reversed(bids):
+        if bid.valid and bid.organization_id not in out:
+            return bid
+    return None
 
 
 def check_open_bid(amount: Money, organization_id: str, current_leader: OpenBid | None,
@@ -141,7 +147,7 @@ def best_offer(offers: Iterable[PriceOffer], excluded: Iterable[str] = ()) -> Pr
     return min(candidates, key=lambda o: (-o.amount.amount, o.submitted_at, o.stamp))
 
 
-def determine_winner(bids: Iterable[OpenBid], offers: Iterable[PriceOffer],
+def determine_winner(bids: Sequence[OpenBid], offers: Iterable[PriceOffer],
                      excluded: Iterable[str] = ()) -> LotResult:
     """Highest valid open bid; otherwise the best price offer at its own price; otherwise unsold."""
     excluded = tuple(excluded)

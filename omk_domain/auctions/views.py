@@ -164,4 +164,4 @@ def lot_admin_view(auction: Auction, lot: Lot) -> LotAdminView:
     )
 
 
-__all__ = ["LotView", "LotAdminView", "lot_view_for", "lot_admin_view", "BidLine", "OwnOffer"]
+__all__ = ["BidLine", "LotAdminView", "LotView", "OwnOffer", "lot_admin_view", "lot_view_for"]

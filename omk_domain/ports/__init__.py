@@ -15,11 +15,28 @@ from omk_domain.identity.model import Organization, User
 from omk_domain.shared.clock import Clock
 from omk_domain.shared.messages import Event
 
-__all__ = ["Clock", "AuctionFilter", "AuctionRepository", "LotRepository", "JournalRepository",
-           "OrganizationRepository", "UserRepository", "IdempotencyStore", "StoredOutcome",
-           "UnitOfWork", "OutboxMessage", "Outbox", "EventPublisher", "EventConsumer",
-           "OwnBid", "InboxStore", "OutboxStore", "LotActivity", "LotActivityRepository",
-           "message_from_event"]
+__all__ = [
+    "AuctionFilter",
+    "AuctionRepository",
+    "Clock",
+    "EventConsumer",
+    "EventPublisher",
+    "IdempotencyStore",
+    "InboxStore",
+    "JournalRepository",
+    "LotActivity",
+    "LotActivityRepository",
+    "LotRepository",
+    "OrganizationRepository",
+    "Outbox",
+    "OutboxMessage",
+    "OutboxStore",
+    "OwnBid",
+    "StoredOutcome",
+    "UnitOfWork",
+    "UserRepository",
+    "message_from_event",
+]
 
 
 @attrs.frozen(kw_only=True)

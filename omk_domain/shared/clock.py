@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Protocol
 
 
@@ -16,4 +16,4 @@ def ensure_utc(moment: datetime) -> datetime:
     """Refuse naive datetimes and normalise aware ones to UTC."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("naive datetime: every moment must carry its time zone")
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)

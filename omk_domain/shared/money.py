@@ -46,7 +46,7 @@ class CurrencyMismatch(InvalidValue):
 
 
 def _to_decimal(value: Any) -> Decimal:
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         # floats carry binary noise; bool is an int by accident
         raise AmountNotANumber(value=value)
     if isinstance(value, Decimal):
