@@ -14,6 +14,7 @@ import structlog
 from omk_adapters.memory.clock import SystemClock
 from omk_adapters.messaging.inprocess import InProcessBroker
 from omk_adapters.messaging.relay import OutboxRelay
+from omk_adapters.messaging.worker import subscribe_in_process
 from omk_adapters.settings import Settings
 from omk_adapters.sql.engine import make_engine
 from omk_adapters.sql.outbox import SqlAlchemyOutboxStore
@@ -72,6 +73,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
     else:
         broker = InProcessBroker()
         publisher = broker
+        subscribe_in_process(broker, uow_factory, clock)
     relay = OutboxRelay(SqlAlchemyOutboxStore(engine), publisher, clock)
 
     def after_commit() -> None:
