@@ -10,8 +10,8 @@ import attrs
 import structlog
 
 from omk_adapters.messaging.errors import BrokerUnavailable
-from omk_domain.app.activity import HANDLED, record_activity
 from omk_adapters.messaging.inprocess import InProcessBroker
+from omk_domain.app.activity import HANDLED, record_activity
 from omk_domain.ports import OutboxMessage, UnitOfWork
 from omk_domain.shared.clock import Clock
 
