@@ -1,0 +1,1 @@
+"""Files people hand us and files we hand back: lot spreadsheets in, results protocols out."""
