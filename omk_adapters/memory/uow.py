@@ -240,7 +240,7 @@ class MemoryUnitOfWork:
         return self
 
     def __exit__(self, *args: object) -> None:
-        self.rollback()
+        self.seen = []  # the working copy is simply dropped
         self.store.lock.release()
 
     def commit(self) -> None:
@@ -263,6 +263,9 @@ class MemoryUnitOfWork:
         self.committed = True
 
     def rollback(self) -> None:
+        """Drop every change made so far: a later `commit()` must not keep them."""
+        with self.store.lock:
+            self.working = copy.deepcopy(self.store)
         self.seen = []
 
 

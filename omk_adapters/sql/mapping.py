@@ -1,0 +1,218 @@
+"""Explicit mapping between table rows and domain objects, one pair of functions per shape.
+
+Rows are plain dicts keyed by column name; a snapshot of the dict made when an aggregate was
+loaded tells the unit of work what changed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from omk_domain.auctions.journal import JournalEntry
+from omk_domain.auctions.model import Auction, Lot
+from omk_domain.auctions.values import (
+    Admission,
+    AuctionFormat,
+    AuctionStatus,
+    LotResult,
+    LotStatus,
+    OfferStatus,
+    OpenBid,
+    PriceOffer,
+    ProductSpec,
+    ResultSource,
+    SoftClose,
+)
+from omk_domain.identity.model import Organization, Role, User
+from omk_domain.ports import LotActivity, OutboxMessage
+from omk_domain.shared.money import Money, Quantity, Unit
+
+Row = dict[str, Any]
+_US = timedelta(microseconds=1)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _us(delta: timedelta) -> int:
+    return delta // _US
+
+
+def _delta(us: int) -> timedelta:
+    return timedelta(microseconds=us)
+
+
+# --- auctions -------------------------------------------------------------------------------
+
+def auction_row(a: Auction) -> Row:
+    sc = a.soft_close
+    return {"id": a.id, "number": a.number, "title": a.title, "format": a.format.value,
+            "status": a.status.value, "starts_at": a.starts_at, "ends_at": a.ends_at,
+            "soft_close_window_us": _us(sc.window), "soft_close_extension_us": _us(sc.extension),
+            "soft_close_cap_us": _us(sc.cap) if sc.cap is not None else None,
+            "auto_approve": a.auto_approve, "description": a.description,
+            "cancel_reason": a.cancel_reason, "created_at": a.created_at}
+
+
+def admission_rows(a: Auction) -> dict[Any, Row]:
+    return {org: {"auction_id": a.id, "organization_id": org, "alias_no": adm.alias_no,
+                  "active": adm.active, "admitted_at": adm.admitted_at}
+            for org, adm in a.admissions.items()}
+
+
+def auction_from(row: Mapping[str, Any], admissions: list[Mapping[str, Any]]) -> Auction:
+    cap = row["soft_close_cap_us"]
+    return Auction(
+        id=row["id"], number=row["number"], title=row["title"], format=AuctionFormat(row["format"]),
+        status=AuctionStatus(row["status"]), starts_at=row["starts_at"], ends_at=row["ends_at"],
+        soft_close=SoftClose(window=_delta(row["soft_close_window_us"]),
+                             extension=_delta(row["soft_close_extension_us"]),
+                             cap=_delta(cap) if cap is not None else None),
+        auto_approve=bool(row["auto_approve"]), description=row["description"],
+        cancel_reason=row["cancel_reason"], created_at=row["created_at"], version=row["version"],
+        admissions={r["organization_id"]: Admission(organization_id=r["organization_id"],
+                                                    alias_no=r["alias_no"], active=bool(r["active"]),
+                                                    admitted_at=r["admitted_at"])
+                    for r in sorted(admissions, key=lambda r: r["alias_no"])},
+    )
+
+
+# --- lots -----------------------------------------------------------------------------------
+
+def lot_row(lot: Lot) -> Row:
+    p, r = lot.product, lot.result
+    return {"id": lot.id, "auction_id": lot.auction_id, "number": lot.number, "title": lot.title,
+            "product_type": p.product_type, "diameter_mm": p.diameter_mm, "wall_mm": p.wall_mm,
+            "steel_grade": p.steel_grade, "standard": p.standard, "warehouse": p.warehouse,
+            "quantity": lot.quantity.value, "unit": lot.quantity.unit.value,
+            "currency": lot.start_price.currency, "start_price": lot.start_price.amount,
+            "bid_step": lot.bid_step.amount,
+            "floor_price": lot.floor_price.amount if lot.floor_price is not None else None,
+            "closes_at_original": lot.closes_at_original, "closes_at": lot.closes_at,
+            "status": lot.status.value, "declined": dumps(lot.declined),
+            "result_determined": r is not None,
+            "result_winner_organization_id": r.winner_organization_id if r else None,
+            "result_amount": r.amount.amount if r and r.amount else None,
+            "result_currency": r.amount.currency if r and r.amount else None,
+            "result_source": r.source.value if r and r.source else None,
+            "result_source_id": r.source_id if r else None,
+            "journal_seq": lot.journal_seq, "journal_hash": lot.journal_hash}
+
+
+def bid_rows(lot: Lot) -> dict[Any, Row]:
+    return {b.id: {"id": b.id, "lot_id": lot.id, "position": i, "organization_id": b.organization_id,
+                   "placed_by": b.placed_by, "amount": b.amount.amount, "currency": b.amount.currency,
+                   "placed_at": b.placed_at, "client_key": b.client_key, "annulled_at": b.annulled_at,
+                   "annul_reason": b.annul_reason}
+            for i, b in enumerate(lot.bids)}
+
+
+def offer_rows(lot: Lot) -> dict[Any, Row]:
+    return {o.id: {"id": o.id, "lot_id": lot.id, "position": i, "organization_id": o.organization_id,
+                   "submitted_by": o.submitted_by, "amount": o.amount.amount, "currency": o.amount.currency,
+                   "submitted_at": o.submitted_at, "first_submitted_at": o.first_submitted_at,
+                   "stamp": o.stamp, "status": o.status.value, "client_key": o.client_key,
+                   "ended_at": o.ended_at, "revisions": o.revisions}
+            for i, o in enumerate(lot.offers)}
+
+
+def _bid_from(r: Mapping[str, Any]) -> OpenBid:
+    return OpenBid(id=r["id"], organization_id=r["organization_id"], placed_by=r["placed_by"],
+                   amount=Money(r["amount"], r["currency"]), placed_at=r["placed_at"],
+                   client_key=r["client_key"], annulled_at=r["annulled_at"], annul_reason=r["annul_reason"])
+
+
+def _offer_from(r: Mapping[str, Any]) -> PriceOffer:
+    return PriceOffer(id=r["id"], organization_id=r["organization_id"], submitted_by=r["submitted_by"],
+                      amount=Money(r["amount"], r["currency"]), submitted_at=r["submitted_at"],
+                      first_submitted_at=r["first_submitted_at"], stamp=r["stamp"],
+                      status=OfferStatus(r["status"]), client_key=r["client_key"], ended_at=r["ended_at"],
+                      revisions=r["revisions"])
+
+
+def lot_from(row: Mapping[str, Any], bids: list[Mapping[str, Any]], offers: list[Mapping[str, Any]]) -> Lot:
+    currency = row["currency"]
+    result = None
+    if row["result_determined"]:
+        amount = row["result_amount"]
+        source = row["result_source"]
+        result = LotResult(winner_organization_id=row["result_winner_organization_id"],
+                           amount=Money(amount, row["result_currency"]) if amount is not None else None,
+                           source=ResultSource(source) if source is not None else None,
+                           source_id=row["result_source_id"])
+    floor = row["floor_price"]
+    return Lot(
+        id=row["id"], auction_id=row["auction_id"], number=row["number"], title=row["title"],
+        product=ProductSpec(product_type=row["product_type"], diameter_mm=row["diameter_mm"],
+                            wall_mm=row["wall_mm"], steel_grade=row["steel_grade"],
+                            standard=row["standard"], warehouse=row["warehouse"]),
+        quantity=Quantity(row["quantity"], Unit(row["unit"])),
+        start_price=Money(row["start_price"], currency), bid_step=Money(row["bid_step"], currency),
+        floor_price=Money(floor, currency) if floor is not None else None,
+        closes_at_original=row["closes_at_original"], closes_at=row["closes_at"],
+        status=LotStatus(row["status"]),
+        bids=[_bid_from(b) for b in sorted(bids, key=lambda b: b["position"])],
+        offers=[_offer_from(o) for o in sorted(offers, key=lambda o: o["position"])],
+        declined=list(json.loads(row["declined"])), result=result,
+        journal_seq=row["journal_seq"], journal_hash=row["journal_hash"], version=row["version"],
+    )
+
+
+# --- journal and outbox ---------------------------------------------------------------------
+
+def journal_row(e: JournalEntry) -> Row:
+    return {"lot_id": e.lot_id, "seq": e.seq, "kind": e.kind, "recorded_at": e.recorded_at,
+            "data": dumps(e.data), "prev_hash": e.prev_hash, "hash": e.hash}
+
+
+def journal_entry_from(r: Mapping[str, Any]) -> JournalEntry:
+    return JournalEntry(lot_id=r["lot_id"], seq=r["seq"], kind=r["kind"], recorded_at=r["recorded_at"],
+                        data=json.loads(r["data"]), prev_hash=r["prev_hash"], hash=r["hash"])
+
+
+def outbox_row(m: OutboxMessage) -> Row:
+    return {"id": m.id, "name": m.name, "payload": dumps(m.payload), "occurred_at": m.occurred_at,
+            "published_at": None}
+
+
+def outbox_message_from(r: Mapping[str, Any]) -> OutboxMessage:
+    return OutboxMessage(id=r["id"], name=r["name"], payload=json.loads(r["payload"]),
+                         occurred_at=r["occurred_at"])
+
+
+# --- identity -------------------------------------------------------------------------------
+
+def organization_row(o: Organization) -> Row:
+    return {"id": o.id, "name": o.name, "inn": o.inn, "kpp": o.kpp, "created_at": o.created_at}
+
+
+def organization_from(r: Mapping[str, Any]) -> Organization:
+    return Organization(id=r["id"], name=r["name"], inn=r["inn"], kpp=r["kpp"], created_at=r["created_at"])
+
+
+def user_row(u: User) -> Row:
+    return {"id": u.id, "email": u.email, "full_name": u.full_name, "role": u.role.value,
+            "organization_id": u.organization_id, "created_at": u.created_at}
+
+
+def user_from(r: Mapping[str, Any]) -> User:
+    return User(id=r["id"], email=r["email"], full_name=r["full_name"], role=Role(r["role"]),
+                organization_id=r["organization_id"], created_at=r["created_at"])
+
+
+# --- projections ----------------------------------------------------------------------------
+
+def activity_row(a: LotActivity) -> Row:
+    return {"lot_id": a.lot_id, "auction_id": a.auction_id, "bids": a.bids, "annulled": a.annulled,
+            "bidders": dumps(sorted(a.bidders)), "extensions": a.extensions,
+            "last_bid_at": a.last_bid_at, "closed": a.closed}
+
+
+def activity_from(r: Mapping[str, Any]) -> LotActivity:
+    return LotActivity(lot_id=r["lot_id"], auction_id=r["auction_id"], bids=r["bids"],
+                       annulled=r["annulled"], bidders=set(json.loads(r["bidders"])),
+                       extensions=r["extensions"], last_bid_at=r["last_bid_at"], closed=bool(r["closed"]))

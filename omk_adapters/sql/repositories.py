@@ -1,0 +1,315 @@
+"""Repositories over SQLAlchemy Core. They load through the unit of work's identity map; writes
+of aggregates happen when the unit of work flushes. Tenant scoping lives in the WHERE clauses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from omk_adapters.sql import mapping as m
+from omk_adapters.sql import tables as t
+from omk_adapters.sql.errors import MessageAlreadyHandled
+from omk_domain.auctions import errors
+from omk_domain.auctions.journal import JournalEntry
+from omk_domain.auctions.model import Auction, Lot
+from omk_domain.auctions.values import AuctionStatus, LotStatus
+from omk_domain.identity.model import Organization, OrganizationNotFound, User, UserNotFound
+from omk_domain.ports import AuctionFilter, LotActivity, OwnBid, StoredOutcome
+
+if TYPE_CHECKING:
+    from omk_adapters.sql.uow import SqlAlchemyUnitOfWork
+
+RowMap = Mapping[str, Any]
+
+
+class _Repo:
+    def __init__(self, uow: SqlAlchemyUnitOfWork) -> None:
+        self.uow = uow
+
+    def _rows(self, statement: Any) -> list[RowMap]:
+        return list(self.uow.execute(statement).mappings())
+
+    def _insert_ignoring_duplicates(self, table: sa.Table, values: dict[str, Any]) -> bool:
+        """INSERT … ON CONFLICT DO NOTHING; True when the row was inserted."""
+        dialect = sqlite if self.uow.dialect == "sqlite" else postgresql
+        statement = (dialect.insert(table).values(**values).on_conflict_do_nothing()
+                     .execution_options(preserve_rowcount=True))
+        return self.uow.execute(statement).rowcount == 1
+
+
+# --- auctions and lots ----------------------------------------------------------------------
+
+class SqlAlchemyAuctionRepository(_Repo):
+    def add(self, auction: Auction) -> None:
+        self.uow.track_new(auction)
+
+    def get(self, auction_id: str, *, for_update: bool = False) -> Auction:
+        tracked = self.uow.tracked(Auction, auction_id)
+        # an aggregate first loaded without a lock is locked now; reloaded if it went stale meanwhile
+        if tracked is not None and (not for_update or tracked.locked or tracked.row is None
+                                    or self.uow.lock_tracked(tracked)):
+            return tracked.obj  # type: ignore[no-any-return]
+        statement = sa.select(t.auctions).where(t.auctions.c.id == auction_id)
+        if for_update:
+            statement = statement.with_for_update()
+        rows = self._rows(statement)
+        if not rows:
+            raise errors.AuctionNotFound(auction_id=auction_id)
+        return self._materialise(rows, locked=for_update)[0]
+
+    def by_number(self, number: str) -> Auction | None:
+        self.uow.flush()
+        rows = self._rows(sa.select(t.auctions).where(t.auctions.c.number == number))
+        return self._materialise(rows)[0] if rows else None
+
+    def list(self, flt: AuctionFilter) -> Sequence[Auction]:
+        self.uow.flush()
+        a = t.auctions.c
+        statement = sa.select(t.auctions)
+        if flt.status is not None:
+            statement = statement.where(a.status == flt.status.value)
+        if flt.starts_from is not None:
+            statement = statement.where(a.starts_at >= flt.starts_from)
+        if flt.starts_until is not None:
+            statement = statement.where(a.starts_at < flt.starts_until)
+        if flt.text:
+            haystack = sa.func.lower(a.number + " " + a.title, type_=sa.String)
+            statement = statement.where(haystack.contains(flt.text.lower(), autoescape=True))
+        statement = statement.order_by(a.starts_at, a.number).limit(flt.limit).offset(flt.offset)
+        return self._materialise(self._rows(statement))
+
+    def due_to_start(self, now: datetime, limit: int = 100) -> Sequence[str]:
+        self.uow.flush()
+        a = t.auctions.c
+        return list(self.uow.execute(
+            sa.select(a.id).where(a.status == AuctionStatus.SCHEDULED.value, a.starts_at <= now)
+            .order_by(a.starts_at, a.id).limit(limit)).scalars())
+
+    def running_ids(self, limit: int = 100) -> Sequence[str]:
+        self.uow.flush()
+        a = t.auctions.c
+        return list(self.uow.execute(
+            sa.select(a.id).where(a.status == AuctionStatus.RUNNING.value)
+            .order_by(a.starts_at, a.id).limit(limit)).scalars())
+
+    def _materialise(self, rows: list[RowMap], *, locked: bool = False) -> list[Auction]:
+        fresh = [r["id"] for r in rows if self.uow.tracked(Auction, r["id"]) is None]
+        admissions: dict[str, list[RowMap]] = defaultdict(list)
+        if fresh:
+            for r in self._rows(sa.select(t.admissions).where(t.admissions.c.auction_id.in_(fresh))):
+                admissions[r["auction_id"]].append(r)
+        out = []
+        for row in rows:
+            tracked = self.uow.tracked(Auction, row["id"])
+            if tracked is not None:
+                tracked.locked = tracked.locked or locked
+                out.append(tracked.obj)
+            else:
+                out.append(self.uow.track_loaded(m.auction_from(row, admissions[row["id"]]), locked=locked))
+        return out
+
+
+class SqlAlchemyLotRepository(_Repo):
+    def add(self, lot: Lot) -> None:
+        self.uow.track_new(lot)
+
+    def get(self, lot_id: str, *, for_update: bool = False) -> Lot:
+        tracked = self.uow.tracked(Lot, lot_id)
+        # an aggregate first loaded without a lock is locked now; reloaded if it went stale meanwhile
+        if tracked is not None and (not for_update or tracked.locked or tracked.row is None
+                                    or self.uow.lock_tracked(tracked)):
+            return tracked.obj  # type: ignore[no-any-return]
+        statement = sa.select(t.lots).where(t.lots.c.id == lot_id)
+        if for_update:
+            statement = statement.with_for_update()  # PostgreSQL: row lock; SQLite: BEGIN IMMEDIATE
+        rows = self._rows(statement)
+        if not rows:
+            raise errors.LotNotFound(lot_id=lot_id)
+        bids = self._rows(sa.select(t.bids).where(t.bids.c.lot_id == lot_id))
+        offers = self._rows(sa.select(t.offers).where(t.offers.c.lot_id == lot_id))
+        return self.uow.track_loaded(m.lot_from(rows[0], bids, offers), locked=for_update)  # type: ignore[no-any-return]
+
+    def for_auction(self, auction_id: str) -> Sequence[Lot]:
+        self.uow.flush()
+        rows = self._rows(sa.select(t.lots).where(t.lots.c.auction_id == auction_id).order_by(t.lots.c.number))
+        bids: dict[str, list[RowMap]] = defaultdict(list)
+        offers: dict[str, list[RowMap]] = defaultdict(list)
+        if any(self.uow.tracked(Lot, r["id"]) is None for r in rows):
+            of_auction = t.lots.c.auction_id == auction_id
+            for r in self._rows(sa.select(t.bids).join(t.lots, t.lots.c.id == t.bids.c.lot_id).where(of_auction)):
+                bids[r["lot_id"]].append(r)
+            for r in self._rows(sa.select(t.offers).join(t.lots, t.lots.c.id == t.offers.c.lot_id)
+                                .where(of_auction)):
+                offers[r["lot_id"]].append(r)
+        out = []
+        for row in rows:
+            tracked = self.uow.tracked(Lot, row["id"])
+            out.append(tracked.obj if tracked is not None else
+                       self.uow.track_loaded(m.lot_from(row, bids[row["id"]], offers[row["id"]])))
+        return out
+
+    def count_for_auction(self, auction_id: str) -> int:
+        self.uow.flush()
+        return int(self.uow.execute(sa.select(sa.func.count()).select_from(t.lots)
+                                    .where(t.lots.c.auction_id == auction_id)).scalar_one())
+
+    def remove(self, lot: Lot) -> None:
+        tracked = self.uow.untrack(lot)
+        if tracked is not None and tracked.row is None:
+            return  # added in this unit of work and never written
+        for table in (t.bids, t.offers):
+            self.uow.execute(sa.delete(table).where(table.c.lot_id == lot.id))
+        self.uow.execute(sa.delete(t.lots).where(t.lots.c.id == lot.id))
+
+    def due_to_close(self, now: datetime, limit: int = 100) -> Sequence[str]:
+        self.uow.flush()
+        lot, auction = t.lots.c, t.auctions.c
+        return list(self.uow.execute(
+            sa.select(lot.id).join(t.auctions, auction.id == lot.auction_id)
+            .where(lot.status == LotStatus.OPEN.value, lot.closes_at <= now,
+                   auction.status == AuctionStatus.RUNNING.value)
+            .order_by(lot.closes_at, lot.id).limit(limit)).scalars())
+
+    def bids_of_organization(self, organization_id: str, auction_id: str | None = None) -> Sequence[OwnBid]:
+        """Only this organisation's bids: the organisation is in the WHERE clause."""
+        self.uow.flush()
+        bid, lot = t.bids.c, t.lots.c
+        statement = (sa.select(lot.auction_id, bid.lot_id, lot.number, bid.id, bid.amount, bid.placed_at,
+                               bid.annulled_at)
+                     .join(t.lots, lot.id == bid.lot_id)
+                     .where(bid.organization_id == organization_id))
+        if auction_id is not None:
+            statement = statement.where(lot.auction_id == auction_id)
+        statement = statement.order_by(lot.number, lot.id, bid.position)
+        return [OwnBid(auction_id=r["auction_id"], lot_id=r["lot_id"], lot_number=r["number"], bid_id=r["id"],
+                       amount=r["amount"], placed_at=r["placed_at"], valid=r["annulled_at"] is None)
+                for r in self._rows(statement)]
+
+
+class SqlAlchemyJournalRepository(_Repo):
+    def entries(self, lot_id: str) -> Sequence[JournalEntry]:
+        self.uow.flush()
+        j = t.journal.c
+        return [m.journal_entry_from(r) for r in self._rows(sa.select(t.journal).where(j.lot_id == lot_id)
+                                                              .order_by(j.seq))]
+
+
+# --- identity -------------------------------------------------------------------------------
+
+class SqlAlchemyOrganizationRepository(_Repo):
+    def add(self, org: Organization) -> None:
+        self.uow.track_new(org)
+
+    def get(self, organization_id: str) -> Organization:
+        tracked = self.uow.tracked(Organization, organization_id)
+        if tracked is not None:
+            return tracked.obj  # type: ignore[no-any-return]
+        rows = self._rows(sa.select(t.organizations).where(t.organizations.c.id == organization_id))
+        if not rows:
+            raise OrganizationNotFound(organization_id=organization_id)
+        return self._materialise(rows)[0]
+
+    def by_inn(self, inn: str) -> Organization | None:
+        self.uow.flush()
+        rows = self._rows(sa.select(t.organizations).where(t.organizations.c.inn == inn))
+        return self._materialise(rows)[0] if rows else None
+
+    def list(self) -> Sequence[Organization]:
+        self.uow.flush()
+        o = t.organizations.c
+        return self._materialise(self._rows(sa.select(t.organizations).order_by(o.name, o.id)))
+
+    def _materialise(self, rows: list[RowMap]) -> list[Organization]:
+        return [self.uow.track_loaded(m.organization_from(r)) for r in rows]
+
+
+class SqlAlchemyUserRepository(_Repo):
+    def add(self, user: User) -> None:
+        self.uow.track_new(user)
+
+    def get(self, user_id: str) -> User:
+        tracked = self.uow.tracked(User, user_id)
+        if tracked is not None:
+            return tracked.obj  # type: ignore[no-any-return]
+        rows = self._rows(sa.select(t.users).where(t.users.c.id == user_id))
+        if not rows:
+            raise UserNotFound(user_id=user_id)
+        return self._materialise(rows)[0]
+
+    def by_email(self, email: str) -> User | None:
+        self.uow.flush()
+        rows = self._rows(sa.select(t.users).where(t.users.c.email == email.lower()))
+        return self._materialise(rows)[0] if rows else None
+
+    def list(self) -> Sequence[User]:
+        self.uow.flush()
+        u = t.users.c
+        return self._materialise(self._rows(sa.select(t.users).order_by(u.email)))
+
+    def _materialise(self, rows: list[RowMap]) -> list[User]:
+        return [self.uow.track_loaded(m.user_from(r)) for r in rows]
+
+
+# --- technical stores -----------------------------------------------------------------------
+
+class SqlAlchemyIdempotencyStore(_Repo):
+    """First outcomes of commands carrying an idempotency key, per organisation."""
+
+    def get(self, organization_id: str, key: str) -> StoredOutcome | None:
+        i = t.idempotency.c
+        rows = self._rows(sa.select(i.fingerprint, i.result)
+                          .where(i.organization_id == organization_id, i.key == key))
+        if not rows:
+            return None
+        return StoredOutcome(fingerprint=rows[0]["fingerprint"], result=json.loads(rows[0]["result"]))
+
+    def put(self, organization_id: str, key: str, outcome: StoredOutcome, now: datetime) -> None:
+        """Keep the first outcome; a different command racing for the same key is refused."""
+        inserted = self._insert_ignoring_duplicates(t.idempotency, {
+            "organization_id": organization_id, "key": key, "fingerprint": outcome.fingerprint,
+            "result": m.dumps(outcome.result), "created_at": now})
+        if not inserted:
+            first = self.get(organization_id, key)
+            if first is not None and first.fingerprint != outcome.fingerprint:
+                raise errors.IdempotencyKeyReused(key=key)
+
+
+class SqlAlchemyInboxStore(_Repo):
+    """Ids of messages each consumer has handled."""
+
+    def seen(self, consumer: str, message_id: str) -> bool:
+        i = t.inbox.c
+        return self.uow.execute(sa.select(sa.literal(1)).where(
+            i.consumer == consumer, i.message_id == message_id)).first() is not None
+
+    def remember(self, consumer: str, message_id: str, now: datetime) -> None:
+        """Record the message as handled; if a concurrent consumer did so first, refuse."""
+        if (consumer, message_id) in self.uow.handled:
+            return
+        if not self._insert_ignoring_duplicates(t.inbox, {"consumer": consumer, "message_id": message_id,
+                                                          "handled_at": now}):
+            raise MessageAlreadyHandled(consumer=consumer, message_id=message_id)
+        self.uow.handled.add((consumer, message_id))
+
+
+class SqlAlchemyLotActivityRepository(_Repo):
+    """The lot-activity projection. `get` locks the row: the worker reads it to update it."""
+
+    def get(self, lot_id: str) -> LotActivity | None:
+        rows = self._rows(sa.select(t.lot_activity).where(t.lot_activity.c.lot_id == lot_id).with_for_update())
+        return m.activity_from(rows[0]) if rows else None
+
+    def save(self, activity: LotActivity) -> None:
+        row = m.activity_row(activity)
+        a = t.lot_activity.c
+        updated = self.uow.execute(sa.update(t.lot_activity).where(a.lot_id == activity.lot_id)
+                                   .values(**{k: v for k, v in row.items() if k != "lot_id"}))
+        if updated.rowcount == 0:
+            self.uow.execute(sa.insert(t.lot_activity).values(**row))

@@ -1,0 +1,213 @@
+"""The schema as SQLAlchemy Core tables. The Alembic migrations create exactly this (a test checks).
+
+Conventions: ids are opaque text; money is NUMERIC(18,2) beside a currency code; quantities
+NUMERIC(15,3) beside a unit; moments are timezone-aware UTC; JSON is stored as text (portable);
+soft-close durations are whole microseconds (exact, no interval type needed on SQLite).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from omk_adapters.sql.types import Amount, QuantityValue, UtcDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+ID = 64  # room for uuid hex and for identifiers coming from other systems
+
+
+def _id(name: str = "id", *args: Any, **kw: Any) -> sa.Column[str]:
+    return sa.Column(name, sa.String(ID), *args, **kw)
+
+
+organizations = sa.Table(
+    "organizations", metadata,
+    _id(primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("inn", sa.String(12), nullable=False),
+    sa.Column("kpp", sa.String(9)),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("inn"),
+)
+
+users = sa.Table(
+    "users", metadata,
+    _id(primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("full_name", sa.String(300), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    _id("organization_id", sa.ForeignKey("organizations.id")),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("email"),
+)
+
+auctions = sa.Table(
+    "auctions", metadata,
+    _id(primary_key=True),
+    sa.Column("number", sa.String(300), nullable=False),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("format", sa.String(10), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("starts_at", UtcDateTime(), nullable=False),
+    sa.Column("ends_at", UtcDateTime(), nullable=False),
+    sa.Column("soft_close_window_us", sa.BigInteger(), nullable=False),
+    sa.Column("soft_close_extension_us", sa.BigInteger(), nullable=False),
+    sa.Column("soft_close_cap_us", sa.BigInteger()),
+    sa.Column("auto_approve", sa.Boolean(), nullable=False),
+    sa.Column("description", sa.Text(), nullable=False),
+    sa.Column("cancel_reason", sa.Text()),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.UniqueConstraint("number"),
+    sa.Index(None, "status", "starts_at"),
+)
+
+admissions = sa.Table(
+    "admissions", metadata,
+    _id("auction_id", sa.ForeignKey("auctions.id", ondelete="CASCADE"), primary_key=True),
+    _id("organization_id", sa.ForeignKey("organizations.id"), primary_key=True),
+    sa.Column("alias_no", sa.Integer(), nullable=False),
+    sa.Column("active", sa.Boolean(), nullable=False),
+    sa.Column("admitted_at", UtcDateTime(), nullable=False),
+    sa.UniqueConstraint("auction_id", "alias_no"),
+    sa.Index(None, "organization_id"),
+)
+
+lots = sa.Table(
+    "lots", metadata,
+    _id(primary_key=True),
+    _id("auction_id", sa.ForeignKey("auctions.id"), nullable=False),
+    sa.Column("number", sa.Integer(), nullable=False),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("product_type", sa.Text(), nullable=False),
+    sa.Column("diameter_mm", sa.Double()),
+    sa.Column("wall_mm", sa.Double()),
+    sa.Column("steel_grade", sa.Text(), nullable=False),
+    sa.Column("standard", sa.Text(), nullable=False),
+    sa.Column("warehouse", sa.Text(), nullable=False),
+    sa.Column("quantity", QuantityValue(), nullable=False),
+    sa.Column("unit", sa.String(8), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("start_price", Amount(), nullable=False),
+    sa.Column("bid_step", Amount(), nullable=False),
+    sa.Column("floor_price", Amount()),
+    sa.Column("closes_at_original", UtcDateTime(), nullable=False),
+    sa.Column("closes_at", UtcDateTime(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("declined", sa.Text(), nullable=False),  # JSON list of organisation ids
+    sa.Column("result_determined", sa.Boolean(), nullable=False),
+    _id("result_winner_organization_id"),
+    sa.Column("result_amount", Amount()),
+    sa.Column("result_currency", sa.String(3)),
+    sa.Column("result_source", sa.String(10)),
+    _id("result_source_id"),
+    sa.Column("journal_seq", sa.Integer(), nullable=False),
+    sa.Column("journal_hash", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Index(None, "auction_id"),
+    sa.Index(None, "status", "closes_at"),
+)
+
+# `position` is the bid's place in acceptance order (the leader is the last valid one); the
+# unique (lot_id, position) index also serves every lookup of a lot's bids.
+bids = sa.Table(
+    "bids", metadata,
+    _id(primary_key=True),
+    _id("lot_id", sa.ForeignKey("lots.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("position", sa.Integer(), nullable=False),
+    _id("organization_id", sa.ForeignKey("organizations.id"), nullable=False),
+    _id("placed_by", nullable=False),
+    sa.Column("amount", Amount(), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("placed_at", UtcDateTime(), nullable=False),
+    sa.Column("client_key", sa.String(200)),
+    sa.Column("annulled_at", UtcDateTime()),
+    sa.Column("annul_reason", sa.Text()),
+    sa.UniqueConstraint("lot_id", "position"),
+    sa.Index(None, "lot_id"),
+    sa.Index(None, "organization_id"),
+)
+
+offers = sa.Table(
+    "offers", metadata,
+    _id(primary_key=True),
+    _id("lot_id", sa.ForeignKey("lots.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("position", sa.Integer(), nullable=False),
+    _id("organization_id", sa.ForeignKey("organizations.id"), nullable=False),
+    _id("submitted_by", nullable=False),
+    sa.Column("amount", Amount(), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("submitted_at", UtcDateTime(), nullable=False),
+    sa.Column("first_submitted_at", UtcDateTime(), nullable=False),
+    sa.Column("stamp", sa.Integer(), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("client_key", sa.String(200)),
+    sa.Column("ended_at", UtcDateTime()),
+    sa.Column("revisions", sa.Integer(), nullable=False),
+    sa.UniqueConstraint("lot_id", "position"),
+    sa.Index(None, "lot_id"),
+)
+
+# Append-only and tamper-evident: rows are inserted, never updated or deleted by the adapter.
+journal = sa.Table(
+    "journal", metadata,
+    _id("lot_id", sa.ForeignKey("lots.id"), primary_key=True),
+    sa.Column("seq", sa.Integer(), primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("recorded_at", UtcDateTime(), nullable=False),
+    sa.Column("data", sa.Text(), nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+# `seq` only grows: the relay reads unpublished rows in that order.
+outbox = sa.Table(
+    "outbox", metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+              autoincrement=True),
+    _id(nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("payload", sa.Text(), nullable=False),
+    sa.Column("occurred_at", UtcDateTime(), nullable=False),
+    sa.Column("published_at", UtcDateTime()),
+    sa.UniqueConstraint("id"),
+    sa.Index(None, "published_at", "seq"),
+)
+
+idempotency = sa.Table(
+    "idempotency", metadata,
+    _id("organization_id", primary_key=True),
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("result", sa.Text(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+inbox = sa.Table(
+    "inbox", metadata,
+    sa.Column("consumer", sa.String(100), primary_key=True),
+    _id("message_id", primary_key=True),
+    sa.Column("handled_at", UtcDateTime(), nullable=False),
+)
+
+lot_activity = sa.Table(
+    "lot_activity", metadata,
+    _id("lot_id", primary_key=True),
+    _id("auction_id", nullable=False),
+    sa.Column("bids", sa.Integer(), nullable=False),
+    sa.Column("annulled", sa.Integer(), nullable=False),
+    sa.Column("bidders", sa.Text(), nullable=False),  # JSON list of organisation ids
+    sa.Column("extensions", sa.Integer(), nullable=False),
+    sa.Column("last_bid_at", UtcDateTime()),
+    sa.Column("closed", sa.Boolean(), nullable=False),
+)

@@ -1,0 +1,95 @@
+"""Bids on one hot lot are serialised on every adapter: the lot loaded for update holds other
+writers back (a row lock on PostgreSQL, BEGIN IMMEDIATE on SQLite, the store lock in memory), so
+of equal bids exactly one wins and a storm of rising bids loses and duplicates nothing."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+from itertools import pairwise
+from typing import Any
+
+import pytest
+
+from omk_domain.app.auctions import PlaceBid
+from omk_domain.auctions import errors
+from omk_domain.auctions.journal import verify_chain
+from omk_domain.identity.model import Actor
+from omk_domain.shared.money import Money
+from tests.contract.backends import Backend
+from tests.contract.builders import T0, all_at_once, open_market
+
+pytestmark = pytest.mark.contract
+
+REFUSALS = (errors.BidBelowStep, errors.LeaderCannotOutbidItself)
+
+
+def test_a_lot_loaded_for_update_holds_back_a_second_writer_until_commit(backend: Backend) -> None:
+    market = open_market(backend.uow_factory)
+    lot_id = market.lot_ids[0]
+    second_got_it = threading.Event()
+
+    def second_writer() -> None:
+        with backend.uow_factory() as uow:
+            uow.lots.get(lot_id, for_update=True)
+            second_got_it.set()
+
+    with backend.uow_factory() as uow:
+        uow.lots.get(lot_id, for_update=True)
+        thread = threading.Thread(target=second_writer)
+        thread.start()
+        assert not second_got_it.wait(0.3), "a second writer got the lot while the first held it"
+        uow.commit()
+    thread.join(10)
+    assert second_got_it.is_set()
+
+
+def test_of_equal_concurrent_bids_exactly_one_is_accepted(backend: Backend) -> None:
+    market = open_market(backend.uow_factory, bidders=8)
+    lot_id = market.lot_ids[0]
+
+    outcomes = all_at_once([lambda a=a: market.bus.handle(PlaceBid(lot_id=lot_id, amount=Money.rub("85000")), a)
+                            for a in market.bidders])
+
+    accepted = [o for o in outcomes if not isinstance(o, Exception)]
+    assert len(accepted) == 1
+    assert all(isinstance(o, errors.BidBelowStep) for o in outcomes if isinstance(o, Exception)), outcomes
+    with backend.uow_factory() as uow:
+        assert [b.id for b in uow.lots.get(lot_id).bids] == [accepted[0].item_id]
+
+
+@pytest.mark.slow
+def test_a_storm_of_rising_bids_keeps_every_accepted_bid_once_in_rising_order(backend: Backend) -> None:
+    market = open_market(backend.uow_factory, bidders=16, start="100000", step="100")
+    lot_id = market.lot_ids[0]
+    market.clock.set(T0 + (market.ends_at - T0) / 2)
+
+    def bidder(actor: Actor, seed: int, uow_factory: Callable[[], Any]) -> list[Any]:
+        rng, accepted = random.Random(seed), []
+        for _ in range(5):
+            with uow_factory() as uow:
+                top = uow.lots.get(lot_id).leader
+            amount = Decimal("100000") if top is None else top.amount.amount + 100 * rng.randint(1, 3)
+            try:
+                accepted.append(market.bus.handle(PlaceBid(lot_id=lot_id, amount=Money(amount)), actor))
+            except REFUSALS:
+                continue
+        return accepted
+
+    results = all_at_once([lambda a=a, i=i: bidder(a, i, backend.uow_factory)
+                           for i, a in enumerate(market.bidders)], timeout=120)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    accepted = [bid for per_thread in results for bid in per_thread]
+    with backend.uow_factory() as uow:
+        the_lot = uow.lots.get(lot_id)
+        entries = uow.journal.entries(lot_id)
+    assert sorted(b.id for b in the_lot.bids) == sorted(a.item_id for a in accepted)
+    amounts = [b.amount.amount for b in the_lot.bids]
+    assert all(later > earlier for earlier, later in pairwise(amounts))
+    assert [Decimal(e.data["amount"]) for e in entries if e.kind == "bid"] == amounts
+    assert verify_chain(lot_id, entries, head_hash=the_lot.journal_hash).ok
+    placed = [m.payload["bid_id"] for m in backend.outbox.pending(100_000) if m.name == "lot.bid_placed"]
+    assert sorted(placed) == sorted(a.item_id for a in accepted)
