@@ -78,6 +78,12 @@ class MemoryAuctionRepository(_Repo):
         self.uow.seen.append(auction)
         return auction
 
+    def of_lot(self, lot_id: str) -> Auction:
+        lot = self.s.lots.get(lot_id)
+        if lot is None:
+            raise errors.LotNotFound(lot_id=lot_id)
+        return self.get(lot.auction_id)
+
     def by_number(self, number: str) -> Auction | None:
         return next((a for a in self.s.auctions.values() if a.number == number), None)
 

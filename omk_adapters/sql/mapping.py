@@ -7,7 +7,7 @@ loaded tells the unit of work what changed.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -103,12 +103,11 @@ def lot_row(lot: Lot) -> Row:
             "journal_seq": lot.journal_seq, "journal_hash": lot.journal_hash}
 
 
-def bid_rows(lot: Lot) -> dict[Any, Row]:
-    return {b.id: {"id": b.id, "lot_id": lot.id, "position": i, "organization_id": b.organization_id,
-                   "placed_by": b.placed_by, "amount": b.amount.amount, "currency": b.amount.currency,
-                   "placed_at": b.placed_at, "client_key": b.client_key, "annulled_at": b.annulled_at,
-                   "annul_reason": b.annul_reason}
-            for i, b in enumerate(lot.bids)}
+def bid_row(lot_id: str, b: OpenBid, position: int) -> Row:
+    return {"id": b.id, "lot_id": lot_id, "position": position, "organization_id": b.organization_id,
+            "placed_by": b.placed_by, "amount": b.amount.amount, "currency": b.amount.currency,
+            "placed_at": b.placed_at, "client_key": b.client_key, "annulled_at": b.annulled_at,
+            "annul_reason": b.annul_reason}
 
 
 def offer_rows(lot: Lot) -> dict[Any, Row]:
@@ -120,7 +119,7 @@ def offer_rows(lot: Lot) -> dict[Any, Row]:
             for i, o in enumerate(lot.offers)}
 
 
-def _bid_from(r: Mapping[str, Any]) -> OpenBid:
+def bid_from(r: Mapping[str, Any]) -> OpenBid:
     return OpenBid(id=r["id"], organization_id=r["organization_id"], placed_by=r["placed_by"],
                    amount=Money(r["amount"], r["currency"]), placed_at=r["placed_at"],
                    client_key=r["client_key"], annulled_at=r["annulled_at"], annul_reason=r["annul_reason"])
@@ -134,7 +133,8 @@ def _offer_from(r: Mapping[str, Any]) -> PriceOffer:
                       revisions=r["revisions"])
 
 
-def lot_from(row: Mapping[str, Any], bids: list[Mapping[str, Any]], offers: list[Mapping[str, Any]]) -> Lot:
+def lot_from(row: Mapping[str, Any], bids: Sequence[OpenBid], offers: list[Mapping[str, Any]]) -> Lot:
+    """A lot from its row, its bids (already in acceptance order) and its offer rows."""
     currency = row["currency"]
     result = None
     if row["result_determined"]:
@@ -155,7 +155,7 @@ def lot_from(row: Mapping[str, Any], bids: list[Mapping[str, Any]], offers: list
         floor_price=Money(floor, currency) if floor is not None else None,
         closes_at_original=row["closes_at_original"], closes_at=row["closes_at"],
         status=LotStatus(row["status"]),
-        bids=[_bid_from(b) for b in sorted(bids, key=lambda b: b["position"])],
+        bids=list(bids),
         offers=[_offer_from(o) for o in sorted(offers, key=lambda o: o["position"])],
         declined=list(json.loads(row["declined"])), result=result,
         journal_seq=row["journal_seq"], journal_hash=row["journal_hash"], version=row["version"],

@@ -64,6 +64,16 @@ class SqlAlchemyAuctionRepository(_Repo):
             raise errors.AuctionNotFound(auction_id=auction_id)
         return self._materialise(rows, locked=for_update)[0]
 
+    def of_lot(self, lot_id: str) -> Auction:
+        tracked_lot = self.uow.tracked(Lot, lot_id)
+        if tracked_lot is not None:
+            return self.get(tracked_lot.obj.auction_id)
+        rows = self._rows(sa.select(t.auctions).join(t.lots, t.lots.c.auction_id == t.auctions.c.id)
+                          .where(t.lots.c.id == lot_id))
+        if not rows:
+            raise errors.LotNotFound(lot_id=lot_id)
+        return self._materialise(rows)[0]
+
     def by_number(self, number: str) -> Auction | None:
         self.uow.flush()
         rows = self._rows(sa.select(t.auctions).where(t.auctions.c.number == number))
@@ -132,9 +142,17 @@ class SqlAlchemyLotRepository(_Repo):
         rows = self._rows(statement)
         if not rows:
             raise errors.LotNotFound(lot_id=lot_id)
-        bids = self._rows(sa.select(t.bids).where(t.bids.c.lot_id == lot_id))
+        row, cache = rows[0], self.uow.bid_cache
+        cached = cache.get(lot_id, row["version"]) if cache is not None else None
+        bids = cached if cached is not None else [
+            m.bid_from(r) for r in self._rows(sa.select(t.bids).where(t.bids.c.lot_id == lot_id)
+                                              .order_by(t.bids.c.position))]
         offers = self._rows(sa.select(t.offers).where(t.offers.c.lot_id == lot_id))
-        return self.uow.track_loaded(m.lot_from(rows[0], bids, offers), locked=for_update)  # type: ignore[no-any-return]
+        lot = self.uow.track_loaded(m.lot_from(row, bids, offers), locked=for_update)
+        if cache is not None and cached is None and for_update:
+            # only a locked row guarantees that the bids read after it belong to its version
+            cache.put(lot_id, row["version"], tuple(bids))
+        return lot  # type: ignore[no-any-return]
 
     def for_auction(self, auction_id: str) -> Sequence[Lot]:
         self.uow.flush()
@@ -151,8 +169,9 @@ class SqlAlchemyLotRepository(_Repo):
         out = []
         for row in rows:
             tracked = self.uow.tracked(Lot, row["id"])
-            out.append(tracked.obj if tracked is not None else
-                       self.uow.track_loaded(m.lot_from(row, bids[row["id"]], offers[row["id"]])))
+            out.append(tracked.obj if tracked is not None else self.uow.track_loaded(
+                m.lot_from(row, [m.bid_from(b) for b in sorted(bids[row["id"]], key=lambda b: b["position"])],
+                           offers[row["id"]])))
         return out
 
     def count_for_auction(self, auction_id: str) -> int:

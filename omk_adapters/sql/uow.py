@@ -11,7 +11,7 @@ transaction. Nothing is written unless `commit()` is called.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from omk_adapters.sql import mapping as m
 from omk_adapters.sql import tables as t
+from omk_adapters.sql.cache import BidCache
 from omk_adapters.sql.errors import ConcurrentUpdate
 from omk_adapters.sql.repositories import (
     SqlAlchemyAuctionRepository,
@@ -48,12 +49,73 @@ def make_session_factory(engine: sa.Engine) -> sessionmaker[Session]:
 
 @attrs.frozen
 class _Children:
-    """A kind of child row of an aggregate: its table, the columns naming one row, the rows."""
+    """A kind of child row of an aggregate: its table, the columns naming one row, the rows.
+
+    The snapshot is the rows themselves; writing compares rows column by column.
+    """
 
     name: str
     table: sa.Table
     key: tuple[str, ...]
     rows: Callable[[Any], dict[Any, Row]]
+
+    def snapshot(self, obj: Any) -> Any:
+        return self.rows(obj)
+
+    def insert_all(self, uow: SqlAlchemyUnitOfWork, obj: Any, snapshot: Any) -> None:
+        if snapshot:
+            uow.execute(sa.insert(self.table), list(snapshot.values()))
+
+    def write(self, uow: SqlAlchemyUnitOfWork, obj: Any, before: Any, after: Any) -> None:
+        table = self.table
+
+        def where(row: Row) -> Any:
+            return sa.and_(*(table.c[k] == row[k] for k in self.key))
+
+        for key in before.keys() - after.keys():
+            uow.execute(sa.delete(table).where(where(before[key])))
+        for key, row in after.items():
+            old = before.get(key)
+            if old is not None and old != row:
+                uow.execute(sa.update(table).where(where(row))
+                            .values(**{k: v for k, v in row.items() if old.get(k) != v}))
+        new_rows = [row for key, row in after.items() if key not in before]
+        if new_rows:
+            uow.execute(sa.insert(table), new_rows)
+
+
+@attrs.frozen
+class _AppendOnlyChildren:
+    """Children kept as an append-only list of immutable values (a lot's open bids).
+
+    A change replaces the value at its place, so the snapshot is the tuple of the values
+    themselves and a diff is a walk by identity: no row is built for what did not change,
+    which keeps a bid on a lot with thousands of bids as cheap as on a fresh one.
+    """
+
+    name: str
+    table: sa.Table
+    items: Callable[[Any], Sequence[Any]]
+    row: Callable[[str, Any, int], Row]
+
+    def snapshot(self, obj: Any) -> tuple[Any, ...]:
+        return tuple(self.items(obj))
+
+    def insert_all(self, uow: SqlAlchemyUnitOfWork, obj: Any, snapshot: tuple[Any, ...]) -> None:
+        if snapshot:
+            uow.execute(sa.insert(self.table), [self.row(obj.id, v, i) for i, v in enumerate(snapshot)])
+
+    def write(self, uow: SqlAlchemyUnitOfWork, obj: Any, before: tuple[Any, ...], after: tuple[Any, ...]) -> None:
+        if len(after) < len(before):
+            raise RuntimeError(f"{self.name} are append-only; {obj.id} lost some")
+        for i, (old, new) in enumerate(zip(before, after, strict=False)):
+            if new is not old:
+                old_row, new_row = self.row(obj.id, old, i), self.row(obj.id, new, i)
+                uow.execute(sa.update(self.table).where(self.table.c.id == new_row["id"])
+                            .values(**{k: v for k, v in new_row.items() if old_row[k] != v}))
+        if len(after) > len(before):
+            uow.execute(sa.insert(self.table),
+                        [self.row(obj.id, after[i], i) for i in range(len(before), len(after))])
 
 
 @attrs.frozen
@@ -64,13 +126,13 @@ class _Kind:
     table: sa.Table
     row: Callable[[Any], Row]
     versioned: bool
-    children: tuple[_Children, ...] = ()
+    children: tuple[_Children | _AppendOnlyChildren, ...] = ()
 
 
 AUCTION = _Kind("auction", t.auctions, m.auction_row, True,
                 (_Children("admissions", t.admissions, ("auction_id", "organization_id"), m.admission_rows),))
 LOT = _Kind("lot", t.lots, m.lot_row, True,
-            (_Children("bids", t.bids, ("id",), m.bid_rows),
+            (_AppendOnlyChildren("bids", t.bids, lambda lot: lot.bids, m.bid_row),
              _Children("offers", t.offers, ("id",), m.offer_rows)))
 ORGANIZATION = _Kind("organization", t.organizations, m.organization_row, False)
 USER = _Kind("user", t.users, m.user_row, False)
@@ -86,7 +148,7 @@ class Tracked:
     kind: _Kind
     obj: Any
     row: Row | None  # None: added, not inserted yet
-    children: dict[str, dict[Any, Row]]
+    children: dict[str, Any]
     version: int
     locked: bool = False
 
@@ -107,8 +169,9 @@ def _unique_clash_is_a_conflict() -> Iterator[None]:
 class SqlAlchemyUnitOfWork:
     """A transaction on the SQL database; rolls back unless `commit()` is called."""
 
-    def __init__(self, session_factory: Callable[[], Session]) -> None:
+    def __init__(self, session_factory: Callable[[], Session], *, bid_cache: BidCache | None = None) -> None:
         self._session_factory = session_factory
+        self.bid_cache = bid_cache
         self._session: Session | None = None
         self._tracked: dict[_Kind, dict[str, Tracked]] = {}
         self.handled: set[tuple[str, str]] = set()
@@ -159,6 +222,10 @@ class SqlAlchemyUnitOfWork:
         self.flush()
         with _unique_clash_is_a_conflict():
             self.session.commit()
+        if self.bid_cache is not None:
+            for tracked in self._tracked[LOT].values():
+                if tracked.locked:
+                    self.bid_cache.put(tracked.obj.id, tracked.version, tracked.children["bids"])
         self._forget()
         self.committed = True
 
@@ -179,7 +246,7 @@ class SqlAlchemyUnitOfWork:
         """Does the tracked aggregate hold anything not yet written?"""
         obj = tr.obj
         return (tr.row is None or tr.kind.row(obj) != tr.row
-                or any(c.rows(obj) != tr.children.get(c.name) for c in tr.kind.children)
+                or any(c.snapshot(obj) != tr.children.get(c.name) for c in tr.kind.children)
                 or bool(getattr(obj, "events", None)) or bool(getattr(obj, "new_journal_entries", None)))
 
     def lock_tracked(self, tr: Tracked) -> bool:
@@ -213,7 +280,7 @@ class SqlAlchemyUnitOfWork:
             return existing.obj
         self._tracked[kind][obj.id] = Tracked(
             kind=kind, obj=obj, row=kind.row(obj),
-            children={c.name: c.rows(obj) for c in kind.children},
+            children={c.name: c.snapshot(obj) for c in kind.children},
             version=getattr(obj, "version", 0), locked=locked)
         return obj
 
@@ -240,21 +307,20 @@ class SqlAlchemyUnitOfWork:
     def _write(self, tr: Tracked) -> None:
         kind, obj = tr.kind, tr.obj
         row = kind.row(obj)
-        children = {c.name: c.rows(obj) for c in kind.children}
+        children = {c.name: c.snapshot(obj) for c in kind.children}
         if tr.row is None:
             values = dict(row)
             if kind.versioned:
                 values["version"] = tr.version + 1
             self.execute(sa.insert(kind.table).values(**values))
             for spec in kind.children:
-                if children[spec.name]:
-                    self.execute(sa.insert(spec.table), list(children[spec.name].values()))
+                spec.insert_all(self, obj, children[spec.name])
             self._bump(tr)
         else:
             changed = {k: v for k, v in row.items() if tr.row.get(k) != v}
-            child_changes = [(spec, tr.children.get(spec.name, {}), children[spec.name])
+            child_changes = [(spec, tr.children[spec.name], children[spec.name])
                              for spec in kind.children
-                             if tr.children.get(spec.name, {}) != children[spec.name]]
+                             if tr.children[spec.name] != children[spec.name]]
             if kind.versioned and (changed or child_changes):
                 result = self.execute(
                     sa.update(kind.table)
@@ -266,7 +332,7 @@ class SqlAlchemyUnitOfWork:
             elif changed:
                 self.execute(sa.update(kind.table).where(kind.table.c.id == obj.id).values(**changed))
             for spec, before, after in child_changes:
-                self._write_children(spec, before, after)
+                spec.write(self, obj, before, after)
         entries = getattr(obj, "new_journal_entries", None)
         if entries:
             self.execute(sa.insert(t.journal), [m.journal_row(e) for e in entries])
@@ -277,23 +343,6 @@ class SqlAlchemyUnitOfWork:
         if tr.kind.versioned:
             tr.version += 1
             tr.obj.version = tr.version
-
-    def _write_children(self, spec: _Children, before: dict[Any, Row], after: dict[Any, Row]) -> None:
-        table = spec.table
-
-        def where(row: Row) -> Any:
-            return sa.and_(*(table.c[k] == row[k] for k in spec.key))
-
-        for key in before.keys() - after.keys():
-            self.execute(sa.delete(table).where(where(before[key])))
-        for key, row in after.items():
-            old = before.get(key)
-            if old is not None and old != row:
-                self.execute(sa.update(table).where(where(row))
-                             .values(**{k: v for k, v in row.items() if old.get(k) != v}))
-        new_rows = [row for key, row in after.items() if key not in before]
-        if new_rows:
-            self.execute(sa.insert(table), new_rows)
 
     @staticmethod
     def _drain(obj: Any) -> Iterable[Row]:

@@ -490,8 +490,11 @@ def _trade(cmd: Any, actor: Actor, uow: UnitOfWork, clock: Clock, act: Any) -> A
     if cmd.client_key is not None and not 1 <= len(cmd.client_key) <= 200:
         raise errors.InvalidValue("Ключ повтора — от 1 до 200 символов.")
     with uow:
+        # The auction is read before the lot is locked, to keep the lock short. That stays
+        # serialisable: a bid racing a cancellation or a revoked admission simply orders
+        # before it, and the close — the one change that matters — takes the lot's lock.
+        auction = uow.auctions.of_lot(cmd.lot_id)
         lot = uow.lots.get(cmd.lot_id, for_update=True)  # serialises writers on this lot
-        auction = uow.auctions.get(lot.auction_id)
         if not auction.is_admitted(organization_id) and actor.organization_id is not None:
             raise errors.LotNotFound(lot_id=cmd.lot_id)  # a stranger learns nothing
         replayed = _replay(uow, organization_id, cmd)

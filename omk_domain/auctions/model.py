@@ -395,19 +395,21 @@ class Lot:
         if self.status is LotStatus.APPROVED or auction.status in (
                 AuctionStatus.RESULTS_APPROVED, AuctionStatus.CANCELLED):
             raise errors.LotStateForbids("Итоги по лоту уже утверждены.")
-        bid = self.bid(bid_id)
+        index, bid = next(((i, b) for i, b in enumerate(self.bids) if b.id == bid_id), (-1, None))
+        if bid is None:
+            raise errors.BidNotFound(bid_id=bid_id)
         if not bid.valid:
             raise errors.BidAlreadyAnnulled()
-        bid.annul_reason = rules.check_reason(reason)
-        bid.annulled_at = now
-        self._record("annulment", now, bid_id=bid.id, reason=bid.annul_reason, user_id=user_id)
+        text = rules.check_reason(reason)
+        bid = self.bids[index] = attrs.evolve(bid, annulled_at=now, annul_reason=text)
+        self._record("annulment", now, bid_id=bid.id, reason=text, user_id=user_id)
         if self.status is LotStatus.CLOSED:
             self.result = rules.determine_winner(self.bids, self.offers, self.declined)
             self._record("result_recomputed", now, result=self.result)
         top = self.leader
         self.events.append(events.BidAnnulled(
             occurred_at=now, auction_id=self.auction_id, lot_id=self.id, bid_id=bid.id,
-            organization_id=bid.organization_id, reason=bid.annul_reason,
+            organization_id=bid.organization_id, reason=text,
             leading_amount=top.amount.amount if top else None))
         return bid
 

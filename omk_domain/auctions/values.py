@@ -93,9 +93,9 @@ class ProductSpec:
     warehouse: str = ""
 
 
-@attrs.define(kw_only=True)
+@attrs.frozen(kw_only=True)
 class OpenBid:
-    """A public bid raising the price; valid until annulled by the organiser."""
+    """A public bid raising the price; valid until annulled. Immutable: annulment replaces it."""
 
     id: str
     organization_id: str

@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 
-from omk_domain.app.auctions import PlaceBid
+from omk_domain.app.auctions import AnnulBid, PlaceBid
+from omk_domain.app.bus import MessageBus
 from omk_domain.auctions import errors
 from omk_domain.auctions.journal import verify_chain
 from omk_domain.identity.model import Actor
 from omk_domain.shared.money import Money
 from tests.contract.backends import Backend
-from tests.contract.builders import T0, all_at_once, open_market
+from tests.contract.builders import STAFF, T0, all_at_once, open_market
 
 pytestmark = pytest.mark.contract
 
@@ -93,3 +94,31 @@ def test_a_storm_of_rising_bids_keeps_every_accepted_bid_once_in_rising_order(ba
     assert verify_chain(lot_id, entries, head_hash=the_lot.journal_hash).ok
     placed = [m.payload["bid_id"] for m in backend.outbox.pending(100_000) if m.name == "lot.bid_placed"]
     assert sorted(placed) == sorted(a.item_id for a in accepted)
+
+
+def test_a_lot_changed_by_another_process_is_never_served_from_a_stale_cache(backend: Backend) -> None:
+    """Each process caches a lot's bids under the lot's version; the other process's bids win."""
+    market = open_market(backend.uow_factory, bidders=3)
+    lot_id, (first, second, third) = market.lot_ids[0], market.bidders
+    here = market.bus
+    there = MessageBus(uow_factory=backend.another_process(), clock=market.clock)
+
+    here.handle(PlaceBid(lot_id=lot_id, amount=Money.rub("85000")), first)   # cached here
+    there.handle(PlaceBid(lot_id=lot_id, amount=Money.rub("86000")), second)  # the other process bids
+    with pytest.raises(errors.BidBelowStep):  # a stale cache would see 85 000 as the leader
+        here.handle(PlaceBid(lot_id=lot_id, amount=Money.rub("85500")), third)
+    here.handle(PlaceBid(lot_id=lot_id, amount=Money.rub("86500")), third)
+    there.handle(AnnulBid(lot_id=lot_id, bid_id=_bid_of(backend, lot_id, "86500.00"), reason="ошибка"), STAFF)
+
+    with pytest.raises(errors.LeaderCannotOutbidItself):  # here must see the annulment: second leads
+        here.handle(PlaceBid(lot_id=lot_id, amount=Money.rub("87000")), second)
+    with backend.uow_factory() as uow:
+        lot = uow.lots.get(lot_id, for_update=True)
+        assert [(str(b.amount.amount), b.valid) for b in lot.bids] == [
+            ("85000.00", True), ("86000.00", True), ("86500.00", False)]
+        assert verify_chain(lot_id, uow.journal.entries(lot_id), head_hash=lot.journal_hash).ok
+
+
+def _bid_of(backend: Backend, lot_id: str, amount: str) -> str:
+    with backend.uow_factory() as uow:
+        return next(b.id for b in uow.lots.get(lot_id).bids if str(b.amount.amount) == amount)

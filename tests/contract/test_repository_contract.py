@@ -269,6 +269,16 @@ def test_lots_of_an_auction_come_in_number_order_and_are_counted(uow_factory: Uo
         assert uow.lots.for_auction("no-such-auction") == []
 
 
+def test_the_auction_of_a_lot_is_found_through_the_lot(uow_factory: UowFactory) -> None:
+    a, other = auction("A-1"), auction("A-2")
+    second = lot(a, 2)
+    stored(uow_factory, a, other, lot(a, 1), second, lot(other, 1))
+
+    with uow_factory() as uow:
+        assert uow.auctions.of_lot(second.id).id == a.id
+        assert uow.auctions.of_lot(second.id) is uow.auctions.get(a.id)  # one identity per unit of work
+
+
 def test_a_removed_lot_is_gone(uow_factory: UowFactory) -> None:
     a = auction()
     keep, drop = lot(a, 1), lot(a, 2)
@@ -291,6 +301,7 @@ def test_a_removed_lot_is_gone(uow_factory: UowFactory) -> None:
                  id="auction-for-update"),
     pytest.param(lambda uow: uow.lots.get("missing"), errors.LotNotFound, id="lot"),
     pytest.param(lambda uow: uow.lots.get("missing", for_update=True), errors.LotNotFound, id="lot-for-update"),
+    pytest.param(lambda uow: uow.auctions.of_lot("missing"), errors.LotNotFound, id="auction-of-lot"),
     pytest.param(lambda uow: uow.organizations.get("missing"), OrganizationNotFound, id="organization"),
     pytest.param(lambda uow: uow.users.get("missing"), UserNotFound, id="user"),
 ])
