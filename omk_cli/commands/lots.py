@@ -14,8 +14,6 @@ from omk_cli.context import state
 from omk_cli.output import JsonFlag, fields, money, show
 from omk_domain.app.auctions import AddLots, EditLot, ListLots
 from omk_domain.app.lot_import import parse_rows
-from omk_domain.shared.errors import InvalidValue
-from omk_domain.shared.money import Quantity
 
 app = typer.Typer(help="Lots of an auction.", no_args_is_help=True)
 
@@ -57,19 +55,22 @@ def edit(ctx: typer.Context, *,
          step: Annotated[str | None, typer.Option("--step", help="Bid step, roubles.")] = None,
          floor: Annotated[str | None, typer.Option("--floor", help="Hidden minimum for price offers.")] = None,
          clear_floor: Annotated[bool, typer.Option("--clear-floor", help="Remove the hidden minimum.")] = False,
-         quantity: Annotated[str | None, typer.Option("--quantity", help="With --unit.")] = None,
-         unit: Annotated[str | None, typer.Option("--unit", help="т, м or шт (t, m, pcs); with --quantity.")]
-         = None,
+         quantity: Annotated[str | None, typer.Option("--quantity")] = None,
+         unit: Annotated[str | None, typer.Option("--unit", help="т, м or шт (t, m, pcs).")] = None,
+         product_type: Annotated[str | None, typer.Option("--product-type")] = None,
+         diameter: Annotated[float | None, typer.Option("--diameter", help="Outer diameter, mm.")] = None,
+         wall: Annotated[float | None, typer.Option("--wall", help="Wall thickness, mm.")] = None,
+         steel_grade: Annotated[str | None, typer.Option("--steel-grade")] = None,
+         standard: Annotated[str | None, typer.Option("--standard", help="ГОСТ / ТУ.")] = None,
+         warehouse: Annotated[str | None, typer.Option("--warehouse")] = None,
          json_out: JsonFlag = False) -> None:
     """Change a lot before its auction starts (only what is given changes)."""
-    if (quantity is None) != (unit is None):
-        raise InvalidValue("Количество задаётся вместе с единицей: укажите --quantity и --unit.")
-    if floor is not None and clear_floor:
-        raise InvalidValue("Укажите либо --floor, либо --clear-floor.")
     view = state(ctx).handle(EditLot(
         lot_id=lot, title=title, start_price=parsing.optional_amount(start_price),
         bid_step=parsing.optional_amount(step), floor_price=parsing.optional_amount(floor),
-        quantity=Quantity.parse(quantity, unit) if quantity is not None else None, clear_floor=clear_floor))
+        clear_floor=clear_floor, quantity=quantity, unit=unit, product_type=product_type,
+        diameter_mm=diameter, wall_mm=wall, steel_grade=steel_grade, standard=standard,
+        warehouse=warehouse))
     show(json_out, view, lambda c: c.print(fields(f"Лот № {view.number} изменён", [
         ("Id", view.lot_id), ("Наименование", view.title), ("Стартовая цена", money(view.start_price)),
         ("Шаг", money(view.bid_step)), ("Скрытый минимум", money(view.floor_price))])))

@@ -20,7 +20,6 @@ from omk_domain.auctions.values import (
     AuctionFormat,
     AuctionStatus,
     LotStatus,
-    ProductSpec,
     SoftClose,
 )
 from omk_domain.auctions.views import LotAdminView, LotView, lot_admin_view, lot_view_for
@@ -29,7 +28,7 @@ from omk_domain.identity.policy import Permission, acting_organization, require
 from omk_domain.ports import AuctionFilter, OwnBid, StoredOutcome, UnitOfWork
 from omk_domain.shared.clock import Clock
 from omk_domain.shared.messages import Command, to_jsonable
-from omk_domain.shared.money import Money, Quantity
+from omk_domain.shared.money import Money, Quantity, Unit
 
 # --- commands -------------------------------------------------------------------------------
 
@@ -89,14 +88,25 @@ class AddLots(Command):
 
 @attrs.frozen(kw_only=True)
 class EditLot(Command):
+    """Change what is given; what is not given stays as it is."""
+
     lot_id: str
     title: str | None = None
-    product: ProductSpec | None = None
-    quantity: Quantity | None = None
+    product_type: str | None = None
+    diameter_mm: float | None = None
+    wall_mm: float | None = None
+    steel_grade: str | None = None
+    standard: str | None = None
+    warehouse: str | None = None
+    quantity: Decimal | str | None = None
+    unit: Unit | str | None = None
     start_price: Money | None = None
     bid_step: Money | None = None
     floor_price: Money | None = None
     clear_floor: bool = False
+
+
+PRODUCT_FIELDS = ("product_type", "diameter_mm", "wall_mm", "steel_grade", "standard", "warehouse")
 
 
 @attrs.frozen(kw_only=True)
@@ -408,9 +418,17 @@ def edit_lot(cmd: EditLot, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Lo
         lot = uow.lots.get(cmd.lot_id, for_update=True)
         auction = uow.auctions.get(lot.auction_id)
         changes: dict[str, Any] = {k: v for k, v in {
-            "title": cmd.title, "product": cmd.product, "quantity": cmd.quantity,
-            "start_price": cmd.start_price, "bid_step": cmd.bid_step,
+            "title": cmd.title, "start_price": cmd.start_price, "bid_step": cmd.bid_step,
             "floor_price": cmd.floor_price}.items() if v is not None}
+        product = {k: getattr(cmd, k) for k in PRODUCT_FIELDS if getattr(cmd, k) is not None}
+        if product:
+            changes["product"] = attrs.evolve(lot.product, **product)
+        if cmd.quantity is not None or cmd.unit is not None:
+            changes["quantity"] = Quantity.parse(
+                lot.quantity.value if cmd.quantity is None else cmd.quantity,
+                lot.quantity.unit if cmd.unit is None else cmd.unit)
+        if cmd.floor_price is not None and cmd.clear_floor:
+            raise errors.LotInvalid("Укажите либо новый скрытый минимум, либо его удаление.")
         if cmd.clear_floor:
             changes["floor_price"] = None
         lot.edit(auction, clock.now(), **changes)

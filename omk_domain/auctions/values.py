@@ -92,6 +92,13 @@ class ProductSpec:
     standard: str = ""
     warehouse: str = ""
 
+    def __attrs_post_init__(self) -> None:
+        if not self.product_type.strip():
+            raise AuctionInvalid("Укажите вид продукции.")
+        for name, size in (("диаметр", self.diameter_mm), ("толщина стенки", self.wall_mm)):
+            if size is not None and not (0 < size < 100_000):
+                raise AuctionInvalid(f"Поле «{name}» — положительное число миллиметров.")
+
 
 @attrs.frozen(kw_only=True)
 class OpenBid:

@@ -128,6 +128,9 @@ class LotAdminView:
     lot_id: str
     number: int
     title: str
+    product: ProductSpec
+    quantity: Decimal
+    unit: str
     status: str
     start_price: Decimal
     bid_step: Decimal
@@ -145,7 +148,8 @@ class LotAdminView:
 def lot_admin_view(auction: Auction, lot: Lot) -> LotAdminView:
     result = lot.result
     return LotAdminView(
-        lot_id=lot.id, number=lot.number, title=lot.title, status=lot.status.value,
+        lot_id=lot.id, number=lot.number, title=lot.title, product=lot.product,
+        quantity=lot.quantity.value, unit=lot.quantity.unit.value, status=lot.status.value,
         start_price=lot.start_price.amount, bid_step=lot.bid_step.amount,
         floor_price=lot.floor_price.amount if lot.floor_price else None,
         closes_at=lot.closes_at, closes_at_original=lot.closes_at_original,

@@ -155,7 +155,7 @@ def test_lots_can_be_edited_before_the_start(migrated: Omk, tmp_path: Path) -> N
     assert (view["title"], view["start_price"], view["bid_step"], view["floor_price"]) == (
         "Труба 530×10", "86000.00", "1000.00", "70000.00")
     assert omk.json("lots", "edit", lot, "--clear-floor")["floor_price"] is None
-    omk("lots", "edit", lot, "--quantity", "5", code=3)  # a quantity needs its unit
+    omk("lots", "edit", lot, "--floor", "70000", "--clear-floor", code=3)  # one or the other
 
 
 def test_admissions_are_listed_and_can_be_revoked(migrated: Omk) -> None:
@@ -217,3 +217,22 @@ def test_amounts_and_ids_are_parsed_like_a_person_writes_them(migrated: Omk, tmp
     migrated("bids", "place", ids["1"], "восемьдесят", "--org", INNS[1], code=3)
     migrated("bids", "place", ids["1"], "86000.001", "--org", INNS[1], code=3)
     assert Decimal(migrated.json("lots", "list", ids["auction"])[0]["start_price"]) == Decimal("85000")
+
+
+
+def test_editing_a_lot_changes_only_what_is_given(migrated: Omk, tmp_path: Path) -> None:
+    omk = migrated
+    omk("auctions", "create", "--number", "E-1", "--title", "Трубы", "--starts", "2026-12-05T10:00",
+        "--ends", "2026-12-05T12:00")
+    omk("lots", "import", "E-1", write_csv(tmp_path / "lots.csv", [pipe(1)]))
+    (lot,) = omk.json("lots", "list", "E-1")
+
+    edited = omk.json("lots", "edit", lot["lot_id"], "--quantity", "120", "--warehouse", "Альметьевск")
+
+    assert (Decimal(edited["quantity"]), edited["unit"]) == (Decimal("120"), "t")
+    assert edited["product"]["diameter_mm"] == 530.0
+    assert edited["product"]["warehouse"] == "Альметьевск"
+    assert edited["start_price"] == lot["start_price"]
+    omk("lots", "edit", lot["lot_id"], "--diameter", "-5", code=3)
+    omk("lots", "edit", lot["lot_id"], "--unit", "шт", "--quantity", "2.5", code=3)
+    assert Decimal(omk.json("lots", "list", "E-1")[0]["quantity"]) == Decimal("120")
