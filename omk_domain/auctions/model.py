@@ -32,15 +32,7 @@ from omk_domain.shared.clock import ensure_utc
 from omk_domain.shared.ids import new_id
 from omk_domain.shared.messages import Event
 from omk_domain.shared.money import Money, Quantity
-
-TITLE_MAX = 300
-
-
-def _title(value: str, error: type[errors.DomainError]) -> str:
-    text = (value or "").strip()
-    if not text or len(text) > TITLE_MAX:
-        raise error(f"Название обязательно и не длиннее {TITLE_MAX} символов.")
-    return text
+from omk_domain.shared.text import required_text
 
 
 @attrs.define(kw_only=True, eq=False)
@@ -67,8 +59,8 @@ class Auction:
     def create(cls, *, number: str, title: str, format: AuctionFormat, starts_at: datetime,
                ends_at: datetime, now: datetime, soft_close: SoftClose | None = None,
                auto_approve: bool = False, description: str = "") -> Auction:
-        auction = cls(id=new_id(), number=_title(number, errors.AuctionInvalid),
-                      title=_title(title, errors.AuctionInvalid), format=format,
+        auction = cls(id=new_id(), number=required_text(number, errors.AuctionInvalid),
+                      title=required_text(title, errors.AuctionInvalid), format=format,
                       starts_at=ensure_utc(starts_at), ends_at=ensure_utc(ends_at),
                       soft_close=soft_close or SoftClose(), auto_approve=auto_approve,
                       description=description.strip(), created_at=now)
@@ -98,7 +90,7 @@ class Auction:
         if format is not None and format is not self.format and self.status is not AuctionStatus.DRAFT:
             raise errors.AuctionStateForbids("Форму торгов можно менять только в черновике.")
         old_times = (self.starts_at, self.ends_at)
-        self.title = _title(title, errors.AuctionInvalid) if title is not None else self.title
+        self.title = required_text(title, errors.AuctionInvalid) if title is not None else self.title
         self.format = format or self.format
         self.starts_at = ensure_utc(starts_at) if starts_at else self.starts_at
         self.ends_at = ensure_utc(ends_at) if ends_at else self.ends_at
@@ -225,7 +217,7 @@ class Lot:
                quantity: Quantity, start_price: Money, bid_step: Money,
                floor_price: Money | None = None) -> Lot:
         lot = cls(id=new_id(), auction_id=auction.id, number=number,
-                  title=_title(title, errors.LotInvalid), product=product, quantity=quantity,
+                  title=required_text(title, errors.LotInvalid), product=product, quantity=quantity,
                   start_price=start_price, bid_step=bid_step, floor_price=floor_price,
                   closes_at_original=auction.ends_at, closes_at=auction.ends_at)
         lot._check_prices()
@@ -248,7 +240,7 @@ class Lot:
         if unknown:
             raise errors.LotInvalid(f"Неизвестные поля: {', '.join(sorted(unknown))}.")
         for name, value in changes.items():
-            setattr(self, name, _title(value, errors.LotInvalid) if name == "title" else value)
+            setattr(self, name, required_text(value, errors.LotInvalid) if name == "title" else value)
         self._check_prices()
 
     def follow_schedule(self, auction: Auction) -> None:

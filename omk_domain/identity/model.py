@@ -10,6 +10,7 @@ import attrs
 from omk_domain.identity.validators import validate_inn, validate_kpp
 from omk_domain.shared.errors import InvalidValue, NotFound
 from omk_domain.shared.ids import new_id
+from omk_domain.shared.text import required_text
 
 
 class OrganizationNotFound(NotFound):
@@ -32,13 +33,6 @@ class EmailInvalid(InvalidValue):
     message_ru = "Адрес электронной почты указан неверно."
 
 
-def _name(value: str) -> str:
-    text = (value or "").strip()
-    if not text or len(text) > 300:
-        raise NameInvalid()
-    return text
-
-
 @attrs.define(kw_only=True, eq=False)
 class Organization:
     """A client organisation (a legal entity or a sole proprietor), identified by its INN."""
@@ -54,7 +48,7 @@ class Organization:
         inn = validate_inn(inn)
         if kpp and len(inn) == 12:
             raise InvalidValue("КПП есть только у юридических лиц.")
-        return cls(id=new_id(), name=_name(name), inn=inn,
+        return cls(id=new_id(), name=required_text(name, NameInvalid), inn=inn,
                    kpp=validate_kpp(kpp) if kpp else None, created_at=now)
 
 
@@ -86,7 +80,7 @@ class User:
             raise InvalidValue("Организатор — сотрудник ОМК и не состоит в клиентской организации.")
         if role is not Role.ORGANISER and organization_id is None:
             raise InvalidValue("Пользователь клиента должен принадлежать организации.")
-        return cls(id=new_id(), email=address, full_name=_name(full_name), role=role,
+        return cls(id=new_id(), email=address, full_name=required_text(full_name, NameInvalid), role=role,
                    organization_id=organization_id, created_at=now)
 
 
