@@ -11,8 +11,8 @@ from rich.console import Console
 from omk_cli import parsing
 from omk_cli.commands.auctions import AuctionRef, lots_table
 from omk_cli.context import state
-from omk_cli.output import JsonFlag, fields, money, show
-from omk_domain.app.auctions import AddLots, EditLot, ListLots
+from omk_cli.output import JsonFlag, fields, money, show, table, when
+from omk_domain.app.auctions import AddLots, EditLot, ListLots, ViewLot
 from omk_domain.app.lot_import import parse_rows
 
 app = typer.Typer(help="Lots of an auction.", no_args_is_help=True)
@@ -74,3 +74,28 @@ def edit(ctx: typer.Context, *,
     show(json_out, view, lambda c: c.print(fields(f"Лот № {view.number} изменён", [
         ("Id", view.lot_id), ("Наименование", view.title), ("Стартовая цена", money(view.start_price)),
         ("Шаг", money(view.bid_step)), ("Скрытый минимум", money(view.floor_price))])))
+
+
+@app.command("view")
+def view(ctx: typer.Context, *,
+         lot: Annotated[str, typer.Argument(metavar="LOT", help="Lot id.")],
+         org: Annotated[str, typer.Option("--org", help="The organisation (INN or id) whose eyes to use.")],
+         json_out: JsonFlag = False) -> None:
+    """Show a lot exactly as one admitted organisation sees it: aliases, its own offer, nothing sealed."""
+    st = state(ctx)
+    seen = st.handle(ViewLot(lot_id=lot, on_behalf_of=parsing.organization_id(st, org)))
+
+    def human(c: Console) -> None:
+        c.print(fields(f"Лот № {seen.number} глазами «{seen.my_alias}»", [
+            ("Наименование", seen.title), ("Количество", seen.quantity),
+            ("Стартовая цена", money(seen.start_price)), ("Шаг", money(seen.bid_step)),
+            ("Закрытие", when(seen.closes_at)), ("Исходное закрытие", when(seen.closes_at_original)),
+            ("Лидирует", f"{money(seen.leading_amount)} ({seen.leading_alias})" if seen.leading_alias else "—"),
+            ("Минимальная ставка", money(seen.next_minimum_bid)),
+            ("Ценовые предложения", "принимаются" if seen.offers_open else "не принимаются"),
+            ("Своё предложение", f"{money(seen.my_offer.amount)} ({seen.my_offer.status})" if seen.my_offer
+             else "—")]))
+        c.print(table("Открытые ставки", ["Участник", "Сумма", "Время"],
+                      [("Вы" if b.mine else b.alias, money(b.amount), when(b.placed_at)) for b in seen.bids]))
+
+    show(json_out, seen, human)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -236,3 +237,30 @@ def test_editing_a_lot_changes_only_what_is_given(migrated: Omk, tmp_path: Path)
     omk("lots", "edit", lot["lot_id"], "--diameter", "-5", code=3)
     omk("lots", "edit", lot["lot_id"], "--unit", "шт", "--quantity", "2.5", code=3)
     assert Decimal(omk.json("lots", "list", "E-1")[0]["quantity"]) == Decimal("120")
+
+
+def test_staff_see_a_lot_through_an_organisations_eyes_with_nothing_sealed(migrated: Omk, tmp_path: Path) -> None:
+    omk = migrated
+    for inn in INNS[:3]:
+        omk("orgs", "create", "--name", f"ООО {inn}", "--inn", inn)
+    omk("auctions", "create", "--number", "V-1", "--title", "Т", "--format", "mixed",
+        "--starts", "2026-12-01T12:30", "--ends", "2026-12-01T14:00")
+    omk("lots", "import", "V-1", write_csv(tmp_path / "l.csv", [pipe(1)]))
+    for inn in INNS[:3]:
+        omk("admissions", "add", "V-1", inn)
+    omk("auctions", "publish", "V-1")
+    migrated.clock.set(T0 + timedelta(hours=3))  # 13:00 Moscow time: trading
+    omk("scheduler", "--once")
+    lot = omk.json("lots", "list", "V-1")[0]["lot_id"]
+    omk("orgs", "create", "--name", "ООО Чужая", "--inn", "7830002293")
+    omk("bids", "offer", lot, "80000", "--org", INNS[1])
+
+    seen = omk.json("lots", "view", lot, "--org", INNS[0])
+
+    assert seen["my_alias"] == "Участник 1"
+    assert seen["my_offer"] is None and seen["offers_open"] is True
+    text = json.dumps(seen, ensure_ascii=False)
+    assert "80000" not in text and INNS[1] not in text  # another organisation's sealed offer
+    own = omk.json("lots", "view", lot, "--org", INNS[1])
+    assert own["my_offer"]["amount"] == "80000.00"
+    omk("lots", "view", lot, "--org", "7830002293", code=4)  # not admitted: the lot does not exist for it
