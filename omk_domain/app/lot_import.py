@@ -169,6 +169,9 @@ def parse_rows(header: Sequence[Any], rows: Sequence[Sequence[Any]],
             quantity=quantity, start_price=start, bid_step=step, floor_price=floor))
     if problems:
         raise LotFileRejected(problems)
+    if not drafts:  # only blank lines
+        raise LotFileRejected([RowError(row=2, column="", reason="в файле нет ни одного лота",
+                                        code="empty_file")])
     return drafts
 
 

@@ -81,7 +81,7 @@ def verify_chain(lot_id: str, entries: Iterable[JournalEntry], *, head_hash: str
                                 reason="previous-hash link does not match the entry before it")
         recomputed = entry_hash(prev_hash=entry.prev_hash, lot_id=lot_id, seq=entry.seq,
                                 kind=entry.kind, recorded_at=entry.recorded_at, data=entry.data)
-        if recomputed != entry.hash:
+        if recomputed != entry.hash or entry.lot_id != lot_id:
             return ChainVerdict(lot_id=lot_id, entries=count, first_broken_seq=entry.seq,
                                 reason="entry content does not match its hash (altered)")
         prev = entry.hash

@@ -395,7 +395,9 @@ class Lot:
         text = rules.check_reason(reason)
         bid = self.bids[index] = attrs.evolve(bid, annulled_at=now, annul_reason=text)
         self._record("annulment", now, bid_id=bid.id, reason=text, user_id=user_id)
-        if self.status is LotStatus.CLOSED:
+        if self.status is LotStatus.CLOSED and self.result is not None and self.result.source_id == bid.id:
+            # only the winning bid's annulment changes a closed lot's result; any other would
+            # undo the organiser's review (a lot left unsold would be sold again)
             self.result = rules.determine_winner(self.bids, self.offers, self.declined)
             self._record("result_recomputed", now, result=self.result)
         top = self.leader

@@ -23,7 +23,7 @@ from omk_domain.auctions.values import (
     ResultSource,
     SoftClose,
 )
-from omk_domain.shared.money import Money
+from omk_domain.shared.money import AmountNotPositive, Money
 
 
 @attrs.frozen
@@ -115,6 +115,8 @@ def check_open_bid(amount: Money, organization_id: str, current_leader: OpenBid 
 
 def check_offer_amount(amount: Money, start_price: Money, floor: Money | None) -> None:
     """Strictly below the start price, above zero, not below the organiser's hidden floor."""
+    if amount.amount <= 0:
+        raise AmountNotPositive(amount=amount.amount)
     if amount >= start_price:
         raise errors.OfferNotBelowStartPrice(start_price=start_price.amount, amount=amount.amount)
     if floor is not None and amount < floor:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -11,6 +12,7 @@ import attrs
 from omk_domain.shared.errors import InvalidValue
 
 KOPECK = Decimal("0.01")
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?", re.ASCII)
 #: A sane ceiling for any single amount: one trillion roubles.
 MAX_AMOUNT = Decimal("1000000000000")
 
@@ -55,7 +57,10 @@ def _to_decimal(value: Any) -> Decimal:
         number = Decimal(value)
     elif isinstance(value, str):
         text = value.strip().replace("\u00a0", "").replace(" ", "").replace(",", ".")
-        if not text:
+        if text.lower() in ("nan", "snan", "inf", "-inf", "+inf", "infinity", "-infinity", "+infinity"):
+            raise AmountNotFinite(value=value)
+        if not _PLAIN_NUMBER.fullmatch(text):
+            # only plain decimal notation: no exponents, underscores or non-Latin digits
             raise AmountNotANumber(value=value)
         try:
             number = Decimal(text)

@@ -1,1 +1,0 @@
-"""BDD step modules, loaded from tests/conftest.py."""

@@ -1,0 +1,14 @@
+"""BDD step modules, loaded from tests/conftest.py as the plugin `tests.bdd.steps`.
+
+Step text is the Russian of `features/`; the code behind it is English and drives the real
+use cases through the message bus on in-memory adapters and a manual clock.
+"""
+
+pytest_plugins = [
+    "tests.bdd.steps.world",
+    "tests.bdd.steps.setup_steps",
+    "tests.bdd.steps.trading_steps",
+    "tests.bdd.steps.organiser_steps",
+    "tests.bdd.steps.visibility_steps",
+    "tests.bdd.steps.journal_steps",
+]
