@@ -96,8 +96,10 @@ def test_a_storm_of_rising_bids_loses_and_duplicates_nothing(pg: Backend) -> Non
 
     def bidder(actor: Actor, seed: int) -> list[Any]:
         rng = random.Random(seed)
-        accepted = []
-        for _ in range(8):
+        accepted: list[Any] = []
+        for _ in range(40):  # keep trying until this bidder got two bids in, so contention is real
+            if len(accepted) == 2:
+                break
             top = leading(pg.uow_factory)
             amount = Decimal("100000") if top is None else top + Decimal(100) * rng.randint(1, 3)
             try:
