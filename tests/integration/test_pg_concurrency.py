@@ -108,9 +108,7 @@ def test_a_storm_of_rising_bids_loses_and_duplicates_nothing(pg: Backend) -> Non
                 continue
         return accepted
 
-    started = time.perf_counter()
     results = all_at_once([lambda a=a, i=i: bidder(a, i) for i, a in enumerate(market.bidders)], timeout=120)
-    elapsed = time.perf_counter() - started
 
     failures = [r for r in results if isinstance(r, Exception)]
     assert not failures, failures
@@ -130,7 +128,6 @@ def test_a_storm_of_rising_bids_loses_and_duplicates_nothing(pg: Backend) -> Non
     assert verify_chain(lot_id, entries, head_hash=the_lot.journal_hash).ok
     placed = [m for m in pg.outbox.pending(100_000) if m.name == "lot.bid_placed"]
     assert sorted(m.payload["bid_id"] for m in placed) == sorted(a.item_id for a in accepted)
-    assert elapsed < 60
 
 
 # --- locking --------------------------------------------------------------------------------
