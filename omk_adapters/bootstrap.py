@@ -16,7 +16,7 @@ from omk_adapters.messaging.inprocess import InProcessBroker
 from omk_adapters.messaging.relay import OutboxRelay
 from omk_adapters.messaging.worker import subscribe_in_process
 from omk_adapters.settings import Settings
-from omk_adapters.sql.cache import BidCache
+from omk_adapters.sql.cache import LotCache
 from omk_adapters.sql.engine import make_engine
 from omk_adapters.sql.outbox import SqlAlchemyOutboxStore
 from omk_adapters.sql.uow import SqlAlchemyUnitOfWork, make_session_factory
@@ -61,10 +61,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
 
         upgrade(engine)
     session_factory = make_session_factory(engine)
-    bid_cache = BidCache()
+    lot_cache = LotCache()
 
     def uow_factory() -> UnitOfWork:
-        return SqlAlchemyUnitOfWork(session_factory, bid_cache=bid_cache)
+        return SqlAlchemyUnitOfWork(session_factory, lot_cache=lot_cache)
 
     broker: InProcessBroker | None = None
     publisher: EventPublisher

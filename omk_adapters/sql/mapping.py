@@ -110,13 +110,12 @@ def bid_row(lot_id: str, b: OpenBid, position: int) -> Row:
             "annul_reason": b.annul_reason}
 
 
-def offer_rows(lot: Lot) -> dict[Any, Row]:
-    return {o.id: {"id": o.id, "lot_id": lot.id, "position": i, "organization_id": o.organization_id,
-                   "submitted_by": o.submitted_by, "amount": o.amount.amount, "currency": o.amount.currency,
-                   "submitted_at": o.submitted_at, "first_submitted_at": o.first_submitted_at,
-                   "stamp": o.stamp, "status": o.status.value, "client_key": o.client_key,
-                   "ended_at": o.ended_at, "revisions": o.revisions}
-            for i, o in enumerate(lot.offers)}
+def offer_row(lot_id: str, o: PriceOffer, position: int) -> Row:
+    return {"id": o.id, "lot_id": lot_id, "position": position, "organization_id": o.organization_id,
+            "submitted_by": o.submitted_by, "amount": o.amount.amount, "currency": o.amount.currency,
+            "submitted_at": o.submitted_at, "first_submitted_at": o.first_submitted_at,
+            "stamp": o.stamp, "status": o.status.value, "client_key": o.client_key,
+            "ended_at": o.ended_at, "revisions": o.revisions}
 
 
 def bid_from(r: Mapping[str, Any]) -> OpenBid:
@@ -125,7 +124,7 @@ def bid_from(r: Mapping[str, Any]) -> OpenBid:
                    client_key=r["client_key"], annulled_at=r["annulled_at"], annul_reason=r["annul_reason"])
 
 
-def _offer_from(r: Mapping[str, Any]) -> PriceOffer:
+def offer_from(r: Mapping[str, Any]) -> PriceOffer:
     return PriceOffer(id=r["id"], organization_id=r["organization_id"], submitted_by=r["submitted_by"],
                       amount=Money(r["amount"], r["currency"]), submitted_at=r["submitted_at"],
                       first_submitted_at=r["first_submitted_at"], stamp=r["stamp"],
@@ -133,8 +132,8 @@ def _offer_from(r: Mapping[str, Any]) -> PriceOffer:
                       revisions=r["revisions"])
 
 
-def lot_from(row: Mapping[str, Any], bids: Sequence[OpenBid], offers: list[Mapping[str, Any]]) -> Lot:
-    """A lot from its row, its bids (already in acceptance order) and its offer rows."""
+def lot_from(row: Mapping[str, Any], bids: Sequence[OpenBid], offers: Sequence[PriceOffer]) -> Lot:
+    """A lot from its row, its bids and its offers (each in the order they were made)."""
     currency = row["currency"]
     result = None
     if row["result_determined"]:
@@ -156,7 +155,7 @@ def lot_from(row: Mapping[str, Any], bids: Sequence[OpenBid], offers: list[Mappi
         closes_at_original=row["closes_at_original"], closes_at=row["closes_at"],
         status=LotStatus(row["status"]),
         bids=list(bids),
-        offers=[_offer_from(o) for o in sorted(offers, key=lambda o: o["position"])],
+        offers=list(offers),
         declined=list(json.loads(row["declined"])), result=result,
         journal_seq=row["journal_seq"], journal_hash=row["journal_hash"], version=row["version"],
     )

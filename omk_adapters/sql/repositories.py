@@ -142,17 +142,19 @@ class SqlAlchemyLotRepository(_Repo):
         rows = self._rows(statement)
         if not rows:
             raise errors.LotNotFound(lot_id=lot_id)
-        row, cache = rows[0], self.uow.bid_cache
+        row, cache = rows[0], self.uow.lot_cache
         cached = cache.get(lot_id, row["version"]) if cache is not None else None
-        bids = cached if cached is not None else [
-            m.bid_from(r) for r in self._rows(sa.select(t.bids).where(t.bids.c.lot_id == lot_id)
-                                              .order_by(t.bids.c.position))]
-        offers = self._rows(sa.select(t.offers).where(t.offers.c.lot_id == lot_id))
-        lot = self.uow.track_loaded(m.lot_from(row, bids, offers), locked=for_update)
-        if cache is not None and cached is None and for_update:
-            # only a locked row guarantees that the bids read after it belong to its version
-            cache.put(lot_id, row["version"], tuple(bids))
-        return lot  # type: ignore[no-any-return]
+        if cached is not None:
+            bids, offers = cached
+        else:
+            bids = tuple(m.bid_from(r) for r in self._rows(
+                sa.select(t.bids).where(t.bids.c.lot_id == lot_id).order_by(t.bids.c.position)))
+            offers = tuple(m.offer_from(r) for r in self._rows(
+                sa.select(t.offers).where(t.offers.c.lot_id == lot_id).order_by(t.offers.c.position)))
+            if cache is not None and for_update:
+                # only a locked row guarantees that what is read after it belongs to its version
+                cache.put(lot_id, row["version"], bids, offers)
+        return self.uow.track_loaded(m.lot_from(row, bids, offers), locked=for_update)  # type: ignore[no-any-return]
 
     def for_auction(self, auction_id: str) -> Sequence[Lot]:
         self.uow.flush()
@@ -169,9 +171,9 @@ class SqlAlchemyLotRepository(_Repo):
         out = []
         for row in rows:
             tracked = self.uow.tracked(Lot, row["id"])
-            out.append(tracked.obj if tracked is not None else self.uow.track_loaded(
-                m.lot_from(row, [m.bid_from(b) for b in sorted(bids[row["id"]], key=lambda b: b["position"])],
-                           offers[row["id"]])))
+            out.append(tracked.obj if tracked is not None else self.uow.track_loaded(m.lot_from(
+                row, [m.bid_from(b) for b in sorted(bids[row["id"]], key=lambda b: b["position"])],
+                [m.offer_from(o) for o in sorted(offers[row["id"]], key=lambda o: o["position"])])))
         return out
 
     def count_for_auction(self, auction_id: str) -> int:

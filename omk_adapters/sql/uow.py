@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from omk_adapters.sql import mapping as m
 from omk_adapters.sql import tables as t
-from omk_adapters.sql.cache import BidCache
+from omk_adapters.sql.cache import LotCache
 from omk_adapters.sql.errors import ConcurrentUpdate
 from omk_adapters.sql.repositories import (
     SqlAlchemyAuctionRepository,
@@ -86,7 +86,7 @@ class _Children:
 
 @attrs.frozen
 class _AppendOnlyChildren:
-    """Children kept as an append-only list of immutable values (a lot's open bids).
+    """Children kept as an append-only list of immutable values (a lot's bids and offers).
 
     A change replaces the value at its place, so the snapshot is the tuple of the values
     themselves and a diff is a walk by identity: no row is built for what did not change,
@@ -133,7 +133,7 @@ AUCTION = _Kind("auction", t.auctions, m.auction_row, True,
                 (_Children("admissions", t.admissions, ("auction_id", "organization_id"), m.admission_rows),))
 LOT = _Kind("lot", t.lots, m.lot_row, True,
             (_AppendOnlyChildren("bids", t.bids, lambda lot: lot.bids, m.bid_row),
-             _Children("offers", t.offers, ("id",), m.offer_rows)))
+             _AppendOnlyChildren("offers", t.offers, lambda lot: lot.offers, m.offer_row)))
 ORGANIZATION = _Kind("organization", t.organizations, m.organization_row, False)
 USER = _Kind("user", t.users, m.user_row, False)
 #: the order rows are written in, parents before children (foreign keys)
@@ -169,9 +169,9 @@ def _unique_clash_is_a_conflict() -> Iterator[None]:
 class SqlAlchemyUnitOfWork:
     """A transaction on the SQL database; rolls back unless `commit()` is called."""
 
-    def __init__(self, session_factory: Callable[[], Session], *, bid_cache: BidCache | None = None) -> None:
+    def __init__(self, session_factory: Callable[[], Session], *, lot_cache: LotCache | None = None) -> None:
         self._session_factory = session_factory
-        self.bid_cache = bid_cache
+        self.lot_cache = lot_cache
         self._session: Session | None = None
         self._tracked: dict[_Kind, dict[str, Tracked]] = {}
         self.handled: set[tuple[str, str]] = set()
@@ -222,10 +222,11 @@ class SqlAlchemyUnitOfWork:
         self.flush()
         with _unique_clash_is_a_conflict():
             self.session.commit()
-        if self.bid_cache is not None:
+        if self.lot_cache is not None:
             for tracked in self._tracked[LOT].values():
                 if tracked.locked:
-                    self.bid_cache.put(tracked.obj.id, tracked.version, tracked.children["bids"])
+                    self.lot_cache.put(tracked.obj.id, tracked.version,
+                                       tracked.children["bids"], tracked.children["offers"])
         self._forget()
         self.committed = True
 

@@ -275,6 +275,12 @@ class Lot:
                 return o
         raise errors.OfferNotFound(offer_id=offer_id)
 
+    def _replace_offer(self, offer: PriceOffer, **changes: Any) -> PriceOffer:
+        """Offers are immutable values: a change puts a new value in the old one's place."""
+        index = next(i for i, o in enumerate(self.offers) if o.id == offer.id)
+        changed = self.offers[index] = attrs.evolve(offer, **changes)
+        return changed
+
     @property
     def extension(self) -> timedelta:
         return self.closes_at - self.closes_at_original
@@ -312,7 +318,7 @@ class Lot:
             amount=amount.amount, previous_leader_id=previous.organization_id if previous else None))
         own_offer = self.active_offer_of(organization_id)
         if own_offer is not None:
-            own_offer.status, own_offer.ended_at = OfferStatus.REPLACED, now
+            self._replace_offer(own_offer, status=OfferStatus.REPLACED, ended_at=now)
             self._record("offer_replaced", now, offer_id=own_offer.id, bid_id=bid.id,
                          organization_id=organization_id)
         new_close = rules.soft_close_extension(auction.soft_close, accepted_at=now,
@@ -336,11 +342,12 @@ class Lot:
         rules.check_offer_amount(amount, self.start_price, self.floor_price)
         if self.active_offer_of(organization_id) is not None:
             raise errors.ActiveOfferExists()
-        offer = PriceOffer(id=new_id(), organization_id=organization_id, submitted_by=user_id,
-                           amount=amount, submitted_at=now, first_submitted_at=now, stamp=0,
+        offer_id = new_id()
+        stamp = self._record("offer", now, offer_id=offer_id, organization_id=organization_id,
+                             user_id=user_id, amount=amount.amount)
+        offer = PriceOffer(id=offer_id, organization_id=organization_id, submitted_by=user_id,
+                           amount=amount, submitted_at=now, first_submitted_at=now, stamp=stamp,
                            client_key=client_key)
-        offer.stamp = self._record("offer", now, offer_id=offer.id, organization_id=organization_id,
-                                   user_id=user_id, amount=amount.amount)
         self.offers.append(offer)
         self.events.append(events.OfferSubmitted(
             occurred_at=now, auction_id=self.auction_id, lot_id=self.id, offer_id=offer.id,
@@ -357,9 +364,10 @@ class Lot:
         rules.check_offer_amount(amount, self.start_price, self.floor_price)
         if amount == offer.amount:
             raise errors.OfferUnchanged()
-        offer.amount, offer.submitted_at, offer.revisions = amount, now, offer.revisions + 1
-        offer.stamp = self._record("offer_edit", now, offer_id=offer.id, organization_id=organization_id,
-                                   user_id=user_id, amount=amount.amount)
+        stamp = self._record("offer_edit", now, offer_id=offer.id, organization_id=organization_id,
+                             user_id=user_id, amount=amount.amount)
+        offer = self._replace_offer(offer, amount=amount, submitted_at=now, stamp=stamp,
+                                    revisions=offer.revisions + 1)
         self.events.append(events.OfferEdited(
             occurred_at=now, auction_id=self.auction_id, lot_id=self.id, offer_id=offer.id,
             organization_id=organization_id, amount=amount.amount))
@@ -372,7 +380,7 @@ class Lot:
         self._require_trading(auction, organization_id, now)
         if offer.status is not OfferStatus.ACTIVE:
             raise errors.OfferNotActive()
-        offer.status, offer.ended_at = OfferStatus.WITHDRAWN, now
+        offer = self._replace_offer(offer, status=OfferStatus.WITHDRAWN, ended_at=now)
         self._record("offer_withdrawal", now, offer_id=offer.id, organization_id=organization_id,
                      user_id=user_id)
         self.events.append(events.OfferWithdrawn(

@@ -118,9 +118,10 @@ class OpenBid:
         return self.annulled_at is None
 
 
-@attrs.define(kw_only=True)
+@attrs.frozen(kw_only=True)
 class PriceOffer:
-    """A sealed offer below the start price. `submitted_at` is re-stamped by every edit."""
+    """A sealed offer below the start price. Immutable: an edit or withdrawal replaces it, and
+    `submitted_at` is re-stamped by every edit."""
 
     id: str
     organization_id: str

@@ -9,7 +9,7 @@ import attrs
 import sqlalchemy as sa
 
 from omk_adapters.memory.uow import MemoryOutboxStore, MemoryStore, MemoryUnitOfWork
-from omk_adapters.sql.cache import BidCache
+from omk_adapters.sql.cache import LotCache
 from omk_adapters.sql.engine import make_engine
 from omk_adapters.sql.migrate import upgrade
 from omk_adapters.sql.outbox import SqlAlchemyOutboxStore
@@ -37,8 +37,8 @@ class Backend:
             return self.uow_factory
         engine = make_engine(self.url)
         self.engines.append(engine)
-        session_factory, cache = make_session_factory(engine), BidCache()
-        return lambda: SqlAlchemyUnitOfWork(session_factory, bid_cache=cache)
+        session_factory, cache = make_session_factory(engine), LotCache()
+        return lambda: SqlAlchemyUnitOfWork(session_factory, lot_cache=cache)
 
     def close(self) -> None:
         for engine in self.engines:
@@ -53,8 +53,8 @@ def memory_backend() -> Backend:
 def sql_backend(name: str, url: str) -> Backend:
     engine = make_engine(url)
     upgrade(engine)
-    session_factory, cache = make_session_factory(engine), BidCache()  # as bootstrap() wires it
-    return Backend(name=name, uow_factory=lambda: SqlAlchemyUnitOfWork(session_factory, bid_cache=cache),
+    session_factory, cache = make_session_factory(engine), LotCache()  # as bootstrap() wires it
+    return Backend(name=name, uow_factory=lambda: SqlAlchemyUnitOfWork(session_factory, lot_cache=cache),
                    outbox=SqlAlchemyOutboxStore(engine), url=url, engines=[engine])
 
 

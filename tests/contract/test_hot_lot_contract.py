@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from omk_domain.app.auctions import AnnulBid, PlaceBid
+from omk_domain.app.auctions import AnnulBid, EditOffer, PlaceBid, SubmitOffer, WithdrawOffer
 from omk_domain.app.bus import MessageBus
 from omk_domain.auctions import errors
 from omk_domain.auctions.journal import verify_chain
@@ -122,3 +122,20 @@ def test_a_lot_changed_by_another_process_is_never_served_from_a_stale_cache(bac
 def _bid_of(backend: Backend, lot_id: str, amount: str) -> str:
     with backend.uow_factory() as uow:
         return next(b.id for b in uow.lots.get(lot_id).bids if str(b.amount.amount) == amount)
+
+
+def test_an_offer_changed_by_another_process_is_never_served_from_a_stale_cache(backend: Backend) -> None:
+    market = open_market(backend.uow_factory, bidders=2)
+    lot_id, (first, second) = market.lot_ids[0], market.bidders
+    here = market.bus
+    there = MessageBus(uow_factory=backend.another_process(), clock=market.clock)
+
+    offer = here.handle(SubmitOffer(lot_id=lot_id, amount=Money.rub("80000")), first)  # cached here
+    there.handle(WithdrawOffer(lot_id=lot_id, offer_id=offer.item_id), first)  # withdrawn over there
+
+    with pytest.raises(errors.OfferNotActive):  # a stale cache would still see it active
+        here.handle(EditOffer(lot_id=lot_id, offer_id=offer.item_id, amount=Money.rub("81000")), first)
+    here.handle(SubmitOffer(lot_id=lot_id, amount=Money.rub("82000")), first)  # one active again: allowed
+    there.handle(PlaceBid(lot_id=lot_id, amount=Money.rub("85000")), second)
+    with pytest.raises(errors.OffersClosedByOpenBid):  # here must see the other process's bid
+        here.handle(SubmitOffer(lot_id=lot_id, amount=Money.rub("83000")), second)
