@@ -15,6 +15,7 @@ from omk_adapters.memory.clock import SystemClock
 from omk_adapters.messaging.inprocess import InProcessBroker
 from omk_adapters.messaging.relay import OutboxRelay
 from omk_adapters.messaging.worker import subscribe_in_process
+from omk_adapters.notify import make_mailer, make_sms_sender
 from omk_adapters.settings import Settings
 from omk_adapters.sql.cache import LotCache
 from omk_adapters.sql.engine import make_engine
@@ -22,7 +23,7 @@ from omk_adapters.sql.outbox import SqlAlchemyOutboxStore
 from omk_adapters.sql.uow import SqlAlchemyUnitOfWork, make_session_factory
 from omk_domain.app import usecases  # noqa: F401  (registers every use case)
 from omk_domain.app.bus import MessageBus
-from omk_domain.ports import EventPublisher, UnitOfWork
+from omk_domain.ports import EventPublisher, Mailer, SmsSender, UnitOfWork
 from omk_domain.shared.clock import Clock
 
 log = structlog.get_logger("omk.bootstrap")
@@ -40,6 +41,9 @@ class Services:
     publisher: EventPublisher
     broker: InProcessBroker | None
     engine: Any
+    #: email and SMS delivery chosen by settings (local outbox folder, SMTP, SMS.ru); nothing connects until a send
+    mailer: Mailer = attrs.field(default=attrs.Factory(lambda s: make_mailer(s.settings, s.clock), takes_self=True))
+    sms: SmsSender = attrs.field(default=attrs.Factory(lambda s: make_sms_sender(s.settings, s.clock), takes_self=True))
 
     def close(self) -> None:
         close = getattr(self.publisher, "close", None)

@@ -2,19 +2,26 @@
 
 Precedence: environment over the TOML file (OMK_CONFIG=path, keys without the OMK_ prefix,
 lower case) over defaults. With nothing set, everything runs embedded: SQLite in the data
-folder and in-process messaging.
+folder, in-process messaging, mail and SMS written to <data_dir>/outbox/.
+
+Secrets (passwords in URLs, the SMS.ru api_id) never appear in the settings' repr.
 """
 
 from __future__ import annotations
 
+import email.policy
 import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 import attrs
+
+from omk_adapters.messaging.errors import redact_url
+from omk_domain.notifications.messages import normalize_email
+from omk_domain.shared.errors import DomainError
 
 
 class SettingsError(ValueError):
@@ -40,19 +47,60 @@ def _url(name: str, value: Any, schemes: tuple[str, ...]) -> str:
     return text
 
 
+def _flag(name: str, value: Any) -> bool:
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise SettingsError(f"OMK_{name.upper()}={value!r}: expected 1 or 0 (true/false)")
+
+
+def _mail_from(value: Any) -> str:
+    text = str(value).strip()
+    try:
+        header = email.policy.default.header_factory("From", text)
+        (address,) = header.addresses  # type: ignore[attr-defined]
+        normalize_email(address.addr_spec)
+        if header.defects:
+            raise ValueError(text)
+    except (DomainError, ValueError, IndexError, TypeError):
+        raise SettingsError(f"OMK_MAIL_FROM={text!r}: expected an address, optionally with a name: "
+                            "'ОМК Цифровые сервисы <noreply@omk.ru>'") from None
+    return text
+
+
+def _redacted(url: str | None) -> str:
+    return repr(redact_url(url)) if url else "None"
+
+
+def _hidden(secret: str | None) -> str:
+    return "'***'" if secret else "None"
+
+
 DATABASE_SCHEMES = ("sqlite", "postgresql+psycopg", "postgresql")
 LOG_FORMATS = ("console", "json")
+SMS_GATEWAYS = ("local", "smsru")
+DEFAULT_MAIL_FROM = "ОМК Цифровые сервисы <noreply@omk.local>"
 
 
 @attrs.frozen(kw_only=True)
 class Settings:
     data_dir: Path
     database_url: str
-    amqp_url: str | None = None
+    amqp_url: str | None = attrs.field(default=None, repr=_redacted)
     amqp_exchange: str = "omk.events"
     scheduler_interval: float = 1.0
     log_format: str = "console"
     log_level: str = "INFO"
+    #: smtp://user:pass@host:587?starttls=1 or smtps://user:pass@host:465; None: the local outbox folder
+    smtp_url: str | None = attrs.field(default=None, repr=_redacted)
+    mail_from: str = DEFAULT_MAIL_FROM
+    sms_gateway: str = "local"
+    smsru_api_id: str | None = attrs.field(default=None, repr=_hidden)
+    smsru_url: str = "https://sms.ru"
+    smsru_sender: str | None = None
+    smsru_test: bool = False
 
     @property
     def is_postgres(self) -> bool:
@@ -91,10 +139,35 @@ class Settings:
         log_level = str(values.get("log_level", "INFO")).upper()
         if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise SettingsError(f"OMK_LOG_LEVEL={log_level!r}: expected DEBUG, INFO, WARNING or ERROR")
+        smtp = values.get("smtp_url") or None
+        if smtp:
+            smtp = _url("smtp_url", smtp, ("smtp", "smtps"))
+            try:
+                host = urlparse(smtp).hostname
+                urlparse(smtp).port  # noqa: B018  (raises on a bad port)
+            except ValueError:
+                host = None
+            if not host:
+                raise SettingsError(f"OMK_SMTP_URL={redact_url(smtp)!r}: expected smtp://[user:password@]host[:port]")
+            if not unquote(urlparse(smtp).netloc).isascii():
+                raise SettingsError(f"OMK_SMTP_URL={redact_url(smtp)!r}: the user name and password must be ASCII "
+                                    "(percent-encode special characters)")
+        sms_gateway = str(values.get("sms_gateway") or "local").strip().lower()
+        if sms_gateway not in SMS_GATEWAYS:
+            raise SettingsError(f"OMK_SMS_GATEWAY={sms_gateway!r}: expected one of {', '.join(SMS_GATEWAYS)}")
+        api_id = str(values.get("smsru_api_id") or "").strip() or None
+        if sms_gateway == "smsru" and not api_id:
+            raise SettingsError("OMK_SMSRU_API_ID is required when OMK_SMS_GATEWAY=smsru "
+                                "(the api_id from the SMS.ru cabinet)")
         return cls(
             data_dir=data_dir, database_url=database_url,
             amqp_url=_url("amqp_url", amqp, ("amqp", "amqps")) if amqp else None,
             amqp_exchange=str(values.get("amqp_exchange", "omk.events")),
             scheduler_interval=_positive_float("scheduler_interval", values.get("scheduler_interval", 1.0)),
             log_format=log_format, log_level=log_level,
+            smtp_url=smtp, mail_from=_mail_from(values.get("mail_from") or DEFAULT_MAIL_FROM),
+            sms_gateway=sms_gateway, smsru_api_id=api_id,
+            smsru_url=_url("smsru_url", values.get("smsru_url") or "https://sms.ru", ("https", "http")).rstrip("/"),
+            smsru_sender=str(values.get("smsru_sender") or "").strip() or None,
+            smsru_test=_flag("smsru_test", values.get("smsru_test", False)),
         )

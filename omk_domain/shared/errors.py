@@ -10,7 +10,7 @@ class DomainError(Exception):
 
     code: ClassVar[str] = "domain_error"
     message_ru: ClassVar[str] = "Операция не может быть выполнена."
-    #: how a frontend classifies it: "invalid", "not_found", "conflict", "forbidden"
+    #: how a frontend classifies it: "invalid", "not_found", "conflict", "forbidden", "unavailable"
     kind: ClassVar[str] = "invalid"
 
     def __init__(self, detail: str | None = None, **context: Any) -> None:

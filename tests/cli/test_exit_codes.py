@@ -25,7 +25,8 @@ def make_auction(omk: Omk, number: str = "A-1") -> None:
 
 def test_the_one_table_maps_every_kind_of_domain_error() -> None:
     assert KIND_EXIT == {"invalid": ExitCode.INVALID, "not_found": ExitCode.NOT_FOUND,
-                         "conflict": ExitCode.CONFLICT, "forbidden": ExitCode.FORBIDDEN}
+                         "conflict": ExitCode.CONFLICT, "forbidden": ExitCode.FORBIDDEN,
+                         "unavailable": ExitCode.UNAVAILABLE}  # e.g. the mail server or SMS gateway is down
 
 
 def test_invalid_input_exits_3(migrated: Omk) -> None:

@@ -58,3 +58,86 @@ def test_a_broken_or_unknown_config_file_is_refused(tmp_path: Path) -> None:
     unknown.write_text("colour = 'blue'", encoding="utf-8")
     with pytest.raises(SettingsError, match="colour"):
         Settings.load({"OMK_CONFIG": str(unknown)})
+
+
+# --- delivery of mail and SMS -------------------------------------------------------------------
+
+def test_with_nothing_set_mail_and_sms_go_to_the_local_outbox(tmp_path: Path) -> None:
+    settings = Settings.load({"OMK_DATA_DIR": str(tmp_path)})
+    assert settings.smtp_url is None
+    assert settings.mail_from == "ОМК Цифровые сервисы <noreply@omk.local>"
+    assert settings.sms_gateway == "local"
+    assert (settings.smsru_api_id, settings.smsru_sender, settings.smsru_test) == (None, None, False)
+    assert settings.smsru_url == "https://sms.ru"
+
+
+def test_smtp_and_smsru_are_chosen_by_configuration() -> None:
+    settings = Settings.load({"OMK_SMTP_URL": "smtp://omk:p%40ss@mail.omk.ru:587?starttls=1",
+                              "OMK_MAIL_FROM": "ОМК <noreply@omk.ru>", "OMK_SMS_GATEWAY": "SMSRU",
+                              "OMK_SMSRU_API_ID": " A3CA597E-3ACF ", "OMK_SMSRU_SENDER": "OMK",
+                              "OMK_SMSRU_TEST": "1", "OMK_SMSRU_URL": "https://sms.ru/"})
+    assert settings.smtp_url == "smtp://omk:p%40ss@mail.omk.ru:587?starttls=1"
+    assert settings.mail_from == "ОМК <noreply@omk.ru>"
+    assert (settings.sms_gateway, settings.smsru_api_id, settings.smsru_sender) == ("smsru", "A3CA597E-3ACF", "OMK")
+    assert settings.smsru_test is True
+    assert settings.smsru_url == "https://sms.ru"
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("true", True), ("yes", True), ("0", False),
+                                                 ("false", False), ("", False)])
+def test_the_smsru_dry_run_flag_reads_like_a_switch(value: str, expected: bool) -> None:
+    assert Settings.load({"OMK_SMSRU_TEST": value}).smsru_test is expected
+
+
+@pytest.mark.parametrize(("env", "named"), [
+    ({"OMK_SMTP_URL": "http://mail.omk.ru"}, "OMK_SMTP_URL"),
+    ({"OMK_SMTP_URL": "smtp://"}, "OMK_SMTP_URL"),
+    ({"OMK_SMTP_URL": "smtp://mail.omk.ru:port"}, "OMK_SMTP_URL"),
+    ({"OMK_SMTP_URL": "smtp://omk:пароль@mail.omk.ru"}, "OMK_SMTP_URL"),
+    ({"OMK_MAIL_FROM": "noreply"}, "OMK_MAIL_FROM"),
+    ({"OMK_MAIL_FROM": "a@omk.ru, b@omk.ru"}, "OMK_MAIL_FROM"),
+    ({"OMK_SMS_GATEWAY": "twilio"}, "OMK_SMS_GATEWAY"),
+    ({"OMK_SMS_GATEWAY": "smsru"}, "OMK_SMSRU_API_ID"),
+    ({"OMK_SMS_GATEWAY": "smsru", "OMK_SMSRU_API_ID": "  "}, "OMK_SMSRU_API_ID"),
+    ({"OMK_SMSRU_URL": "ftp://sms.ru"}, "OMK_SMSRU_URL"),
+    ({"OMK_SMSRU_TEST": "maybe"}, "OMK_SMSRU_TEST"),
+])
+def test_a_bad_delivery_setting_is_refused_with_a_message_naming_the_variable(env: dict[str, str], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        Settings.load(env)
+
+
+def test_a_refused_smtp_url_does_not_show_its_password() -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.load({"OMK_SMTP_URL": "smtp://omk:hunter2@mail.omk.ru:port"})
+    assert "hunter2" not in str(refused.value)
+
+
+def test_the_settings_repr_hides_passwords_and_the_api_id() -> None:
+    settings = Settings.load({"OMK_SMTP_URL": "smtps://omk:hunter2@mail.omk.ru", "OMK_SMS_GATEWAY": "smsru",
+                              "OMK_SMSRU_API_ID": "A3CA597E-SECRET", "OMK_AMQP_URL": "amqp://u:rabbit-pw@mq/%2F"})
+    text = repr(settings)
+    assert "hunter2" not in text and "A3CA597E-SECRET" not in text and "rabbit-pw" not in text
+    assert "smtps://omk:***@mail.omk.ru" in text
+
+
+def test_the_services_deliver_through_the_adapters_the_settings_choose(tmp_path: Path) -> None:
+    from omk_adapters.bootstrap import bootstrap
+    from omk_adapters.notify.local import LocalFolderMailer, LocalFolderSmsSender
+    from omk_adapters.notify.smsru import SmsRuSender
+    from omk_adapters.notify.smtp import SmtpMailer
+
+    embedded = bootstrap(Settings.load({"OMK_DATA_DIR": str(tmp_path)}))
+    production = bootstrap(Settings.load({"OMK_DATA_DIR": str(tmp_path), "OMK_SMTP_URL": "smtp://mail.omk.ru:25",
+                                          "OMK_SMS_GATEWAY": "smsru", "OMK_SMSRU_API_ID": "key",
+                                          "OMK_SMSRU_TEST": "1"}))
+    try:
+        assert isinstance(embedded.mailer, LocalFolderMailer)
+        assert embedded.mailer.folder == tmp_path / "outbox" / "mail"
+        assert isinstance(embedded.sms, LocalFolderSmsSender)
+        assert embedded.sms.path == tmp_path / "outbox" / "sms.jsonl"
+        assert isinstance(production.mailer, SmtpMailer) and production.mailer.host == "mail.omk.ru"
+        assert isinstance(production.sms, SmsRuSender) and production.sms.test
+    finally:
+        embedded.close()
+        production.close()

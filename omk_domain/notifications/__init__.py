@@ -1,0 +1,1 @@
+"""Notifications: the email and SMS messages the portal sends (codes, links, notices)."""
