@@ -1,10 +1,11 @@
 -- The bid transaction of the PlaceBid use case, as raw SQL: the ceiling the use case is
--- compared with. Same statements in the same order: read the auction and its admissions,
--- lock the lot, read its offers, insert the bid, advance the lot, append the journal entry,
--- write the outbox message. Variables: lot, auction, org (ids, bound as parameters: -M prepared),
--- set by bench/hot_lot.py.
+-- compared with. Same statements in the same order: read the trading organisation (only an
+-- active one trades), read the auction and its admissions, lock the lot, read its offers,
+-- insert the bid, advance the lot, append the journal entry, write the outbox message.
+-- Variables: lot, auction, org (ids, bound as parameters: -M prepared), set by bench/hot_lot.py.
 \set n random(1, 1000000000)
 BEGIN;
+SELECT * FROM organizations WHERE id = :org;
 SELECT a.* FROM auctions a JOIN lots l ON l.auction_id = a.id WHERE l.id = :lot;
 SELECT * FROM admissions WHERE auction_id = :auction;
 SELECT version, journal_seq FROM lots WHERE id = :lot FOR UPDATE \gset

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 #: The CLI acts as OMK staff: an organiser, placing bids on behalf of organisations when told to.
 STAFF = Actor(user_id="cli", role=Role.ORGANISER)
+#: where audited commands say they came from (the web app gives the client's address instead)
+SOURCE = "cli"
 
 
 class ServicesFactory(Protocol):

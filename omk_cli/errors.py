@@ -33,6 +33,7 @@ KIND_EXIT: dict[str, ExitCode] = {
     "not_found": ExitCode.NOT_FOUND,
     "conflict": ExitCode.CONFLICT,
     "forbidden": ExitCode.FORBIDDEN,
+    "unavailable": ExitCode.UNAVAILABLE,  # e.g. DeliveryFailed: the mail server or SMS gateway is down
 }
 
 EXIT_CODES_HELP = """Exit codes / коды завершения:

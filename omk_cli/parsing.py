@@ -1,7 +1,7 @@
 """Turning what a person typed into command values: times, amounts, durations, references.
 
-References: an auction by id or by its number; an organisation by id or by INN. Lots, bids and
-offers by their ids.
+References: an auction by id or by its number; an organisation by id or by INN; a user by id or by
+email. Lots, bids and offers by their ids.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from omk_adapters.files.moscow import parse_moment
 from omk_cli.context import CliState
 from omk_domain.auctions.errors import AuctionInvalid
-from omk_domain.identity.model import OrganizationNotFound
+from omk_domain.identity.model import OrganizationNotFound, UserNotFound
 from omk_domain.shared.money import Money
 
 
@@ -55,3 +55,20 @@ def organization_id(st: CliState, ref: str) -> str:
                 raise OrganizationNotFound(inn=text)
             return found.id
         return uow.organizations.get(text).id
+
+
+def user_id(st: CliState, ref: str) -> str:
+    """The id of the user with email `ref`, or with id `ref`; UserNotFound otherwise."""
+    text = ref.strip()
+    with st.services().uow_factory() as uow:
+        if "@" in text:
+            found = uow.users.by_email(text)
+            if found is None:
+                raise UserNotFound(email=text)
+            return found.id
+        return uow.users.get(text).id
+
+
+def actor_id(st: CliState, ref: str) -> str:
+    """Who acted, for filtering the audit log: a user by email, else the id as given ("cli", "system")."""
+    return user_id(st, ref) if "@" in ref else ref.strip()

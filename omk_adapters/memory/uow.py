@@ -12,10 +12,13 @@ from omk_domain.auctions import errors
 from omk_domain.auctions.journal import JournalEntry
 from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus, LotStatus
+from omk_domain.identity.audit import AuditEntry, action_matches
 from omk_domain.identity.model import Organization, OrganizationNotFound, User, UserNotFound
 from omk_domain.ports import (
     AuctionFilter,
+    AuditFilter,
     LotActivity,
+    OrganizationFilter,
     OutboxMessage,
     OwnBid,
     StoredOutcome,
@@ -38,6 +41,7 @@ class MemoryStore:
         self.outbox: list[tuple[OutboxMessage, bool]] = []
         self.inbox: set[tuple[str, str]] = set()
         self.activity: dict[str, LotActivity] = {}
+        self.audit: list[AuditEntry] = []
 
     def __deepcopy__(self, memo: dict[int, Any]) -> MemoryStore:
         clone = MemoryStore.__new__(MemoryStore)
@@ -159,8 +163,18 @@ class MemoryOrganizationRepository(_Repo):
     def by_inn(self, inn: str) -> Organization | None:
         return next((o for o in self.s.organizations.values() if o.inn == inn), None)
 
-    def list(self) -> Sequence[Organization]:
-        return sorted(self.s.organizations.values(), key=lambda o: o.name)
+    def by_sap_customer_no(self, number: str) -> Organization | None:
+        return next((o for o in self.s.organizations.values() if o.sap_customer_no == number), None)
+
+    def list(self, flt: OrganizationFilter | None = None) -> Sequence[Organization]:
+        flt = flt or OrganizationFilter()
+        text = (flt.text or "").lower()
+        found = sorted((o for o in self.s.organizations.values()
+                        if (flt.status is None or o.status is flt.status)
+                        and (flt.manager_user_id is None or o.manager_user_id == flt.manager_user_id)
+                        and text in f"{o.name} {o.inn}".lower()),
+                       key=lambda o: (o.name, o.id))
+        return found[flt.offset:] if flt.limit is None else found[flt.offset: flt.offset + flt.limit]
 
 
 class MemoryUserRepository(_Repo):
@@ -178,6 +192,21 @@ class MemoryUserRepository(_Repo):
 
     def list(self) -> Sequence[User]:
         return sorted(self.s.users.values(), key=lambda u: u.email)
+
+
+class MemoryAuditLog(_Repo):
+    def record(self, entry: AuditEntry) -> None:
+        self.s.audit.append(entry)
+
+    def list(self, flt: AuditFilter) -> Sequence[AuditEntry]:
+        found = [e for e in reversed(self.s.audit)
+                 if action_matches(e.action, flt.action)
+                 and (flt.actor_user_id is None or e.actor_user_id == flt.actor_user_id)
+                 and (flt.organization_id is None or e.organization_id == flt.organization_id)
+                 and (flt.since is None or e.at >= flt.since)
+                 and (flt.until is None or e.at < flt.until)]
+        found.sort(key=lambda e: e.at, reverse=True)  # stable: one moment's entries stay newest first
+        return found[flt.offset: flt.offset + flt.limit]
 
 
 class MemoryIdempotencyStore(_Repo):
@@ -236,6 +265,7 @@ class MemoryUnitOfWork:
         self.idempotency = MemoryIdempotencyStore(self)
         self.inbox = MemoryInboxStore(self)
         self.activity = MemoryLotActivityRepository(self)
+        self.audit = MemoryAuditLog(self)
         self.seen: list[Any] = []
         self.committed = False
 

@@ -26,7 +26,8 @@ from omk_domain.auctions.values import (
     ResultSource,
     SoftClose,
 )
-from omk_domain.identity.model import Organization, Role, User
+from omk_domain.identity.audit import AuditEntry
+from omk_domain.identity.model import Organization, OrganizationStatus, Role, User
 from omk_domain.ports import LotActivity, OutboxMessage
 from omk_domain.shared.money import Money, Quantity, Unit
 
@@ -186,11 +187,33 @@ def outbox_message_from(r: Mapping[str, Any]) -> OutboxMessage:
 # --- identity -------------------------------------------------------------------------------
 
 def organization_row(o: Organization) -> Row:
-    return {"id": o.id, "name": o.name, "inn": o.inn, "kpp": o.kpp, "created_at": o.created_at}
+    """The organisation's columns; the version is the unit of work's business."""
+    return {"id": o.id, "name": o.name, "inn": o.inn, "kpp": o.kpp, "ogrn": o.ogrn, "ogrnip": o.ogrnip,
+            "sap_customer_no": o.sap_customer_no, "manager_user_id": o.manager_user_id,
+            "status": o.status.value, "block_reason": o.block_reason, "created_at": o.created_at,
+            "status_changed_at": o.status_changed_at, "approved_at": o.approved_at, "blocked_at": o.blocked_at}
 
 
 def organization_from(r: Mapping[str, Any]) -> Organization:
-    return Organization(id=r["id"], name=r["name"], inn=r["inn"], kpp=r["kpp"], created_at=r["created_at"])
+    return Organization(id=r["id"], name=r["name"], inn=r["inn"], kpp=r["kpp"], ogrn=r["ogrn"], ogrnip=r["ogrnip"],
+                        sap_customer_no=r["sap_customer_no"], manager_user_id=r["manager_user_id"],
+                        status=OrganizationStatus(r["status"]), block_reason=r["block_reason"],
+                        created_at=r["created_at"], status_changed_at=r["status_changed_at"],
+                        approved_at=r["approved_at"], blocked_at=r["blocked_at"], version=r["version"])
+
+
+def audit_row(e: AuditEntry) -> Row:
+    return {"id": e.id, "at": e.at, "action": e.action, "actor_user_id": e.actor_user_id,
+            "actor_organization_id": e.actor_organization_id, "target_type": e.target_type,
+            "target_id": e.target_id, "organization_id": e.organization_id, "detail": dumps(e.detail),
+            "source": e.source}
+
+
+def audit_entry_from(r: Mapping[str, Any]) -> AuditEntry:
+    return AuditEntry(id=r["id"], at=r["at"], action=r["action"], actor_user_id=r["actor_user_id"],
+                      actor_organization_id=r["actor_organization_id"], target_type=r["target_type"],
+                      target_id=r["target_id"], organization_id=r["organization_id"],
+                      detail=json.loads(r["detail"]), source=r["source"])
 
 
 def user_row(u: User) -> Row:

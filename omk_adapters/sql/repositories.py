@@ -20,8 +20,9 @@ from omk_domain.auctions import errors
 from omk_domain.auctions.journal import JournalEntry
 from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus, LotStatus
+from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.model import Organization, OrganizationNotFound, User, UserNotFound
-from omk_domain.ports import AuctionFilter, LotActivity, OwnBid, StoredOutcome
+from omk_domain.ports import AuctionFilter, AuditFilter, LotActivity, OrganizationFilter, OwnBid, StoredOutcome
 
 if TYPE_CHECKING:
     from omk_adapters.sql.uow import SqlAlchemyUnitOfWork
@@ -242,10 +243,25 @@ class SqlAlchemyOrganizationRepository(_Repo):
         rows = self._rows(sa.select(t.organizations).where(t.organizations.c.inn == inn))
         return self._materialise(rows)[0] if rows else None
 
-    def list(self) -> Sequence[Organization]:
+    def by_sap_customer_no(self, number: str) -> Organization | None:
         self.uow.flush()
+        rows = self._rows(sa.select(t.organizations).where(t.organizations.c.sap_customer_no == number))
+        return self._materialise(rows)[0] if rows else None
+
+    def list(self, flt: OrganizationFilter | None = None) -> Sequence[Organization]:
+        self.uow.flush()
+        flt = flt or OrganizationFilter()
         o = t.organizations.c
-        return self._materialise(self._rows(sa.select(t.organizations).order_by(o.name, o.id)))
+        statement = sa.select(t.organizations)
+        if flt.status is not None:
+            statement = statement.where(o.status == flt.status.value)
+        if flt.manager_user_id is not None:
+            statement = statement.where(o.manager_user_id == flt.manager_user_id)
+        if flt.text:
+            haystack = sa.func.lower(o.name + " " + o.inn, type_=sa.String)
+            statement = statement.where(haystack.contains(flt.text.lower(), autoescape=True))
+        statement = statement.order_by(o.name, o.id).limit(flt.limit).offset(flt.offset)
+        return self._materialise(self._rows(statement))
 
     def _materialise(self, rows: list[RowMap]) -> list[Organization]:
         return [self.uow.track_loaded(m.organization_from(r)) for r in rows]
@@ -276,6 +292,32 @@ class SqlAlchemyUserRepository(_Repo):
 
     def _materialise(self, rows: list[RowMap]) -> list[User]:
         return [self.uow.track_loaded(m.user_from(r)) for r in rows]
+
+
+# --- audit ----------------------------------------------------------------------------------
+
+class SqlAlchemyAuditLog(_Repo):
+    """The audit log: rows are inserted in the unit of work's transaction, never updated or deleted."""
+
+    def record(self, entry: AuditEntry) -> None:
+        self.uow.execute(sa.insert(t.audit_log).values(**m.audit_row(entry)))
+
+    def list(self, flt: AuditFilter) -> Sequence[AuditEntry]:
+        a = t.audit_log.c
+        statement = sa.select(t.audit_log)
+        if flt.action:
+            stem = flt.action.rstrip(".")
+            statement = statement.where(sa.or_(a.action == stem, a.action.startswith(stem + ".", autoescape=True)))
+        if flt.actor_user_id is not None:
+            statement = statement.where(a.actor_user_id == flt.actor_user_id)
+        if flt.organization_id is not None:
+            statement = statement.where(a.organization_id == flt.organization_id)
+        if flt.since is not None:
+            statement = statement.where(a.at >= flt.since)
+        if flt.until is not None:
+            statement = statement.where(a.at < flt.until)
+        statement = statement.order_by(a.at.desc(), a.seq.desc()).limit(flt.limit).offset(flt.offset)
+        return [m.audit_entry_from(r) for r in self._rows(statement)]
 
 
 # --- technical stores -----------------------------------------------------------------------

@@ -30,6 +30,8 @@ def _id(name: str = "id", *args: Any, **kw: Any) -> sa.Column[str]:
     return sa.Column(name, sa.String(ID), *args, **kw)
 
 
+# Columns added after the first release carry server defaults: rows written before them are
+# active organisations (the only kind there was) at version 0.
 organizations = sa.Table(
     "organizations", metadata,
     _id(primary_key=True),
@@ -37,7 +39,21 @@ organizations = sa.Table(
     sa.Column("inn", sa.String(12), nullable=False),
     sa.Column("kpp", sa.String(9)),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("ogrn", sa.String(13)),
+    sa.Column("ogrnip", sa.String(15)),
+    sa.Column("sap_customer_no", sa.String(10)),
+    _id("manager_user_id"),  # no foreign key: users already refer to organisations
+    sa.Column("status", sa.String(16), nullable=False, server_default="active"),
+    sa.Column("block_reason", sa.Text()),
+    sa.Column("status_changed_at", UtcDateTime()),
+    sa.Column("approved_at", UtcDateTime()),
+    sa.Column("blocked_at", UtcDateTime()),
+    sa.Column("version", sa.Integer(), nullable=False, server_default="0"),
     sa.UniqueConstraint("inn"),
+    # a unique index, not a constraint: SQLite adds it without rebuilding a referenced table
+    sa.Index(None, "sap_customer_no", unique=True),
+    sa.Index(None, "status", "name"),
+    sa.Index(None, "manager_user_id"),
 )
 
 users = sa.Table(
@@ -191,6 +207,30 @@ idempotency = sa.Table(
     sa.Column("fingerprint", sa.String(64), nullable=False),
     sa.Column("result", sa.Text(), nullable=False),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# Append-only: who did what to which thing, when and from where. `seq` orders entries of one
+# moment; `organization_id` is the organisation an entry concerns (for scoping), not a foreign
+# key, so the log outlives what it describes.
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("seq", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), primary_key=True,
+              autoincrement=True),
+    _id(nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Column("action", sa.String(100), nullable=False),
+    _id("actor_user_id", nullable=False),
+    _id("actor_organization_id"),
+    sa.Column("target_type", sa.String(50), nullable=False),
+    _id("target_id", nullable=False),
+    _id("organization_id"),
+    sa.Column("detail", sa.Text(), nullable=False),  # JSON object
+    sa.Column("source", sa.String(200)),
+    sa.UniqueConstraint("id"),
+    sa.Index(None, "at"),
+    sa.Index(None, "organization_id", "at"),
+    sa.Index(None, "action"),
+    sa.Index(None, "actor_user_id", "at"),
 )
 
 inbox = sa.Table(

@@ -26,6 +26,7 @@ from omk_adapters.sql.cache import LotCache
 from omk_adapters.sql.errors import ConcurrentUpdate
 from omk_adapters.sql.repositories import (
     SqlAlchemyAuctionRepository,
+    SqlAlchemyAuditLog,
     SqlAlchemyIdempotencyStore,
     SqlAlchemyInboxStore,
     SqlAlchemyJournalRepository,
@@ -134,7 +135,7 @@ AUCTION = _Kind("auction", t.auctions, m.auction_row, True,
 LOT = _Kind("lot", t.lots, m.lot_row, True,
             (_AppendOnlyChildren("bids", t.bids, lambda lot: lot.bids, m.bid_row),
              _AppendOnlyChildren("offers", t.offers, lambda lot: lot.offers, m.offer_row)))
-ORGANIZATION = _Kind("organization", t.organizations, m.organization_row, False)
+ORGANIZATION = _Kind("organization", t.organizations, m.organization_row, True)
 USER = _Kind("user", t.users, m.user_row, False)
 #: the order rows are written in, parents before children (foreign keys)
 KINDS = (ORGANIZATION, USER, AUCTION, LOT)
@@ -185,6 +186,7 @@ class SqlAlchemyUnitOfWork:
         self.idempotency = SqlAlchemyIdempotencyStore(self)
         self.inbox = SqlAlchemyInboxStore(self)
         self.activity = SqlAlchemyLotActivityRepository(self)
+        self.audit = SqlAlchemyAuditLog(self)
 
     # --- transaction ------------------------------------------------------------------------
     def __enter__(self) -> SqlAlchemyUnitOfWork:

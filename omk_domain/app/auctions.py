@@ -508,16 +508,18 @@ def _trade(cmd: Any, actor: Actor, uow: UnitOfWork, clock: Clock, act: Any) -> A
     if cmd.client_key is not None and not 1 <= len(cmd.client_key) <= 200:
         raise errors.InvalidValue("Ключ повтора — от 1 до 200 символов.")
     with uow:
-        # The auction is read before the lot is locked, to keep the lock short. That stays
-        # serialisable: a bid racing a cancellation or a revoked admission simply orders
-        # before it, and the close — the one change that matters — takes the lot's lock.
+        # The trader and the auction are read before the lot is locked, to keep the lock short.
+        # That stays serialisable: a bid racing a cancellation, a revoked admission or a block
+        # simply orders before it, and the close — the one change that matters — takes the lot's lock.
+        trader = uow.organizations.get(organization_id)
         auction = uow.auctions.of_lot(cmd.lot_id)
         lot = uow.lots.get(cmd.lot_id, for_update=True)  # serialises writers on this lot
         if not auction.is_admitted(organization_id) and actor.organization_id is not None:
             raise errors.LotNotFound(lot_id=cmd.lot_id)  # a stranger learns nothing
-        replayed = _replay(uow, organization_id, cmd)
+        replayed = _replay(uow, organization_id, cmd)  # a retry of what was accepted before a block
         if replayed is not None:
             return replayed
+        trader.require_can_trade()  # identity rule «Торговать может только действующая организация»
         now = clock.now()
         before = lot.closes_at
         kind, item_id, amount = act(lot, auction, organization_id, now)

@@ -1,15 +1,24 @@
-"""Minimal identity use cases: register organisations and users (the identity issue completes them)."""
+"""Identity use cases: organisations (register, approve, block, unblock, edit, show, list), the audit
+log, and users (minimal until the users slice). Every change to an organisation is audited in
+the same unit of work."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
 
 import attrs
 
 from omk_domain.app.bus import handles
-from omk_domain.identity.model import Actor, Organization, Role, User
+from omk_domain.identity import audit
+from omk_domain.identity.audit import AuditEntry
+from omk_domain.identity.model import CLEARABLE, EDITABLE, Actor, Organization, Role, User
 from omk_domain.identity.policy import Permission, require
-from omk_domain.ports import UnitOfWork
+from omk_domain.identity.validators import validate_sap_customer_no
+from omk_domain.ports import AuditFilter, OrganizationFilter, UnitOfWork
 from omk_domain.shared.clock import Clock
-from omk_domain.shared.errors import Conflict
+from omk_domain.shared.errors import Conflict, InvalidValue
 from omk_domain.shared.messages import Command
 
 
@@ -23,11 +32,80 @@ class UserExists(Conflict):
     message_ru = "Пользователь с таким адресом уже есть."
 
 
+class SapCustomerNoTaken(Conflict):
+    code = "sap_customer_no_taken"
+    message_ru = "Этот номер клиента SAP уже закреплён за другой организацией."
+
+
+class ManagerNotStaff(InvalidValue):
+    code = "manager_not_staff"
+    message_ru = "Ответственным менеджером может быть только сотрудник ОМК."
+
+
 @attrs.frozen(kw_only=True)
 class RegisterOrganization(Command):
+    """Register an organisation: active at once, or as an application staff approve later."""
+
     name: str
     inn: str
     kpp: str | None = None
+    ogrn: str | None = None
+    ogrnip: str | None = None
+    sap_customer_no: str | None = None
+    manager_user_id: str | None = None
+    as_application: bool = False
+    #: where the command came from, for the audit log: "cli", later the client's IP address
+    source: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ApproveOrganization(Command):
+    organization_id: str
+    source: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BlockOrganization(Command):
+    organization_id: str
+    reason: str
+    source: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class UnblockOrganization(Command):
+    organization_id: str
+    source: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class EditOrganization(Command):
+    """Change what is given; clear what `clear` names (kpp, ogrn, ogrnip, sap_customer_no,
+    manager_user_id); the rest stays as it is."""
+
+    organization_id: str
+    name: str | None = None
+    kpp: str | None = None
+    ogrn: str | None = None
+    ogrnip: str | None = None
+    sap_customer_no: str | None = None
+    manager_user_id: str | None = None
+    clear: frozenset[str] = frozenset()
+    source: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ShowOrganization(Command):
+    organization_id: str
+
+
+@attrs.frozen(kw_only=True)
+class ListOrganizations(Command):
+    filter: OrganizationFilter = attrs.field(factory=OrganizationFilter)
+
+
+@attrs.frozen(kw_only=True)
+class ListAudit(Command):
+    filter: AuditFilter = attrs.field(factory=AuditFilter)
 
 
 @attrs.frozen(kw_only=True)
@@ -38,22 +116,151 @@ class RegisterUser(Command):
     organization_id: str | None = None
 
 
-@attrs.frozen(kw_only=True)
-class ListOrganizations(Command):
-    pass
-
+# --- organisations ----------------------------------------------------------------------------
 
 @handles(RegisterOrganization)
 def register_organization(cmd: RegisterOrganization, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Organization:
     require(actor, Permission.ORGANIZATIONS_MANAGE)
-    org = Organization.register(name=cmd.name, inn=cmd.inn, kpp=cmd.kpp, now=clock.now())
+    now = clock.now()
+    org = Organization.register(name=cmd.name, inn=cmd.inn, kpp=cmd.kpp, ogrn=cmd.ogrn, ogrnip=cmd.ogrnip,
+                                sap_customer_no=cmd.sap_customer_no, manager_user_id=cmd.manager_user_id,
+                                as_application=cmd.as_application, now=now)
     with uow:
         if uow.organizations.by_inn(org.inn) is not None:
             raise OrganizationExists(inn=org.inn)
+        _require_sap_customer_no_free(uow, org.sap_customer_no, org.id)
+        _require_staff_manager(uow, org.manager_user_id)
         uow.organizations.add(org)
+        _audit(uow, actor, audit.ORGANIZATION_REGISTERED, org, now=now, source=cmd.source, detail={
+            "name": org.name, "inn": org.inn, "kind": org.kind.value, "status": org.status.value,
+            **{k: getattr(org, k) for k in CLEARABLE if getattr(org, k) is not None}})
         uow.commit()
     return org
 
+
+@handles(ApproveOrganization)
+def approve_organization(cmd: ApproveOrganization, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Organization:
+    return _change_status(cmd.organization_id, actor, uow, clock, action=audit.ORGANIZATION_APPROVED,
+                          source=cmd.source, change=lambda org, now: org.approve(now))
+
+
+@handles(BlockOrganization)
+def block_organization(cmd: BlockOrganization, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Organization:
+    return _change_status(cmd.organization_id, actor, uow, clock, action=audit.ORGANIZATION_BLOCKED,
+                          source=cmd.source, change=lambda org, now: org.block(now, cmd.reason))
+
+
+@handles(UnblockOrganization)
+def unblock_organization(cmd: UnblockOrganization, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Organization:
+    return _change_status(cmd.organization_id, actor, uow, clock, action=audit.ORGANIZATION_UNBLOCKED,
+                          source=cmd.source, change=lambda org, now: org.unblock(now))
+
+
+@handles(EditOrganization)
+def edit_organization(cmd: EditOrganization, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Organization:
+    """Nothing that really changes: nothing is written, not even an audit entry."""
+    require(actor, Permission.ORGANIZATIONS_MANAGE)
+    changes: dict[str, str | None] = {k: getattr(cmd, k) for k in EDITABLE if getattr(cmd, k) is not None}
+    both = sorted(set(changes) & cmd.clear)
+    if both:
+        raise InvalidValue(f"Нельзя одновременно задать и очистить: {', '.join(both)}.")
+    changes |= dict.fromkeys(cmd.clear)
+    sap_customer_no = changes.get("sap_customer_no")
+    if sap_customer_no:  # in SAP's form before it is compared with the other organisations'
+        changes["sap_customer_no"] = validate_sap_customer_no(sap_customer_no)
+    with uow:
+        org = uow.organizations.get(cmd.organization_id)
+        # checked before the organisation changes: a query may write pending changes first
+        _require_sap_customer_no_free(uow, changes.get("sap_customer_no"), org.id)
+        _require_staff_manager(uow, changes.get("manager_user_id"))
+        changed = org.edit(changes)
+        if changed:
+            now = clock.now()
+            _audit(uow, actor, audit.ORGANIZATION_EDITED, org, now=now, source=cmd.source,
+                   detail={"changes": {k: {"old": old, "new": new} for k, (old, new) in changed.items()}})
+            uow.commit()
+        return org
+
+
+@handles(ShowOrganization)
+def show_organization(cmd: ShowOrganization, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Organization:
+    require(actor, Permission.ORGANIZATIONS_VIEW)
+    with uow:
+        return uow.organizations.get(cmd.organization_id)
+
+
+@handles(ListOrganizations)
+def list_organizations(cmd: ListOrganizations, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> list[Organization]:
+    require(actor, Permission.ORGANIZATIONS_VIEW)
+    _require_page(cmd.filter.limit, cmd.filter.offset)
+    with uow:
+        return list(uow.organizations.list(cmd.filter))
+
+
+# --- audit ------------------------------------------------------------------------------------
+
+@handles(ListAudit)
+def list_audit(cmd: ListAudit, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> list[AuditEntry]:
+    """Entries newest first, filtered by action prefix, actor, organisation and time."""
+    require(actor, Permission.AUDIT_VIEW)
+    flt = cmd.filter
+    _require_page(flt.limit, flt.offset)
+    if flt.since is not None and flt.until is not None and flt.since >= flt.until:
+        raise InvalidValue("Начало периода должно быть раньше его конца.")
+    with uow:
+        return list(uow.audit.list(flt))
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _change_status(organization_id: str, actor: Actor, uow: UnitOfWork, clock: Clock, *, action: str,
+                   source: str | None, change: Callable[[Organization, datetime], None]) -> Organization:
+    require(actor, Permission.ORGANIZATIONS_MANAGE)
+    with uow:
+        org = uow.organizations.get(organization_id)
+        before = org.status
+        now = clock.now()
+        change(org, now)
+        detail: dict[str, Any] = {"from": before.value, "to": org.status.value}
+        if org.block_reason:
+            detail["reason"] = org.block_reason
+        _audit(uow, actor, action, org, now=now, source=source, detail=detail)
+        uow.commit()
+        return org
+
+
+def _audit(uow: UnitOfWork, actor: Actor, action: str, org: Organization, *, now: datetime, source: str | None,
+           detail: dict[str, Any]) -> None:
+    uow.audit.record(AuditEntry.of(actor, action, target_type="organization", target_id=org.id,
+                                   organization_id=org.id, now=now, source=source, detail=detail))
+
+
+def _require_sap_customer_no_free(uow: UnitOfWork, number: str | None, organization_id: str) -> None:
+    if number is None:
+        return
+    holder = uow.organizations.by_sap_customer_no(number)
+    if holder is not None and holder.id != organization_id:
+        raise SapCustomerNoTaken(sap_customer_no=number)
+
+
+def _require_staff_manager(uow: UnitOfWork, user_id: str | None) -> None:
+    """The responsible manager is an existing OMK employee (staff belong to no client organisation)."""
+    if not user_id:
+        return
+    if uow.users.get(user_id.strip()).organization_id is not None:
+        raise ManagerNotStaff(user_id=user_id)
+
+
+PAGE_MAX = 1000
+
+
+def _require_page(limit: int | None, offset: int) -> None:
+    """A page of at most PAGE_MAX; no limit (None) only where the port allows it."""
+    if (limit is not None and not 1 <= limit <= PAGE_MAX) or offset < 0:
+        raise InvalidValue(f"Размер страницы — от 1 до {PAGE_MAX}, смещение — не меньше 0.")
+
+
+# --- users ------------------------------------------------------------------------------------
 
 @handles(RegisterUser)
 def register_user(cmd: RegisterUser, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> User:
@@ -69,9 +276,3 @@ def register_user(cmd: RegisterUser, *, actor: Actor, uow: UnitOfWork, clock: Cl
         uow.commit()
     return user
 
-
-@handles(ListOrganizations)
-def list_organizations(cmd: ListOrganizations, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> list[Organization]:
-    require(actor, Permission.ORGANIZATIONS_MANAGE)
-    with uow:
-        return list(uow.organizations.list())

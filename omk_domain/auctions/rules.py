@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-import attrs
-
 from omk_domain.auctions import errors
 from omk_domain.auctions.values import (
     AuctionFormat,
@@ -24,15 +22,7 @@ from omk_domain.auctions.values import (
     SoftClose,
 )
 from omk_domain.shared.money import AmountNotPositive, Money
-
-
-@attrs.frozen
-class Rule:
-    """A business rule: its name in code and its title in the Russian living documentation."""
-
-    name: str
-    title_ru: str
-
+from omk_domain.shared.rules import Rule
 
 TRADING_WINDOW = Rule("trading_window", "Ставки и предложения принимаются только во время торгов по лоту")
 ADMITTED_ONLY = Rule("admitted_only", "Участвовать могут только допущенные организации")

@@ -1,14 +1,21 @@
-"""Organisations, users and the actor on whose behalf a use case runs (minimal, for auctions)."""
+"""Organisations (with their lifecycle), users and the actor on whose behalf a use case runs."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from datetime import datetime
 
 import attrs
 
-from omk_domain.identity.validators import validate_inn, validate_kpp
-from omk_domain.shared.errors import InvalidValue, NotFound
+from omk_domain.identity.validators import (
+    validate_inn,
+    validate_kpp,
+    validate_ogrn,
+    validate_ogrnip,
+    validate_sap_customer_no,
+)
+from omk_domain.shared.errors import Conflict, Forbidden, InvalidValue, NotFound
 from omk_domain.shared.ids import new_id
 from omk_domain.shared.text import required_text
 
@@ -33,23 +40,179 @@ class EmailInvalid(InvalidValue):
     message_ru = "Адрес электронной почты указан неверно."
 
 
+class OrganizationKind(enum.Enum):
+    """Derived from the INN: 10 digits — a legal entity, 12 — a sole proprietor."""
+
+    LEGAL_ENTITY = "legal_entity"
+    SOLE_PROPRIETOR = "sole_proprietor"
+
+    @property
+    def label_ru(self) -> str:
+        return {"legal_entity": "юридическое лицо", "sole_proprietor": "индивидуальный предприниматель"}[self.value]
+
+
+class OrganizationStatus(enum.Enum):
+    """applied → active ⇄ blocked. Only an active organisation trades."""
+
+    APPLIED = "applied"
+    ACTIVE = "active"
+    BLOCKED = "blocked"
+
+    @property
+    def label_ru(self) -> str:
+        return {"applied": "заявка", "active": "действует", "blocked": "заблокирована"}[self.value]
+
+
+class KppNotForSoleProprietor(InvalidValue):
+    code = "kpp_not_for_sole_proprietor"
+    message_ru = "КПП есть только у юридических лиц, у индивидуального предпринимателя его нет."
+
+
+class OgrnNotForSoleProprietor(InvalidValue):
+    code = "ogrn_not_for_sole_proprietor"
+    message_ru = "У индивидуального предпринимателя не ОГРН, а ОГРНИП (15 цифр)."
+
+
+class OgrnipNotForLegalEntity(InvalidValue):
+    code = "ogrnip_not_for_legal_entity"
+    message_ru = "У юридического лица не ОГРНИП, а ОГРН (13 цифр)."
+
+
+class BlockReasonRequired(InvalidValue):
+    code = "block_reason_required"
+    message_ru = "Укажите причину блокировки (до 1000 символов)."
+
+
+class OrganizationStateForbids(Conflict):
+    code = "organization_state_forbids"
+    message_ru = "Действие недоступно в текущем статусе организации."
+
+
+class OrganizationNotActive(Forbidden):
+    code = "organization_not_active"
+    message_ru = "Организация не может торговать: она заблокирована или её заявка ещё не одобрена."
+
+
+REASON_MAX = 1000
+#: what `Organization.edit` may change; the INN never changes (another INN is another organisation)
+EDITABLE = ("name", "kpp", "ogrn", "ogrnip", "sap_customer_no", "manager_user_id")
+#: of those, what may be cleared
+CLEARABLE = ("kpp", "ogrn", "ogrnip", "sap_customer_no", "manager_user_id")
+
+
 @attrs.define(kw_only=True, eq=False)
 class Organization:
-    """A client organisation (a legal entity or a sole proprietor), identified by its INN."""
+    """A client organisation (a legal entity or a sole proprietor), identified by its INN.
+
+    Its kind follows from the INN; a legal entity may have a KPP and an OGRN, a sole proprietor
+    an OGRNIP. OMK staff approve an application, block an active organisation (with a reason)
+    and unblock it; only an active organisation trades.
+    """
 
     id: str
     name: str
     inn: str
     kpp: str | None = None
+    ogrn: str | None = None
+    ogrnip: str | None = None
+    sap_customer_no: str | None = None
+    manager_user_id: str | None = None
+    status: OrganizationStatus = OrganizationStatus.ACTIVE
+    block_reason: str | None = None
     created_at: datetime
+    status_changed_at: datetime | None = None
+    approved_at: datetime | None = None
+    blocked_at: datetime | None = None
+    version: int = 0
 
     @classmethod
-    def register(cls, *, name: str, inn: str, kpp: str | None, now: datetime) -> Organization:
+    def register(cls, *, name: str, inn: str, kpp: str | None = None, ogrn: str | None = None,
+                 ogrnip: str | None = None, sap_customer_no: str | None = None,
+                 manager_user_id: str | None = None, as_application: bool = False,
+                 now: datetime) -> Organization:
+        """A new organisation: active at once when OMK staff register it, applied when it applies."""
         inn = validate_inn(inn)
-        if kpp and len(inn) == 12:
-            raise InvalidValue("КПП есть только у юридических лиц.")
-        return cls(id=new_id(), name=required_text(name, NameInvalid), inn=inn,
-                   kpp=validate_kpp(kpp) if kpp else None, created_at=now)
+        org = cls(id=new_id(), name=required_text(name, NameInvalid), inn=inn,
+                  status=OrganizationStatus.APPLIED if as_application else OrganizationStatus.ACTIVE,
+                  created_at=now, status_changed_at=now, approved_at=None if as_application else now)
+        org._set_details(kpp=kpp, ogrn=ogrn, ogrnip=ogrnip, sap_customer_no=sap_customer_no,
+                         manager_user_id=manager_user_id)
+        return org
+
+    @property
+    def kind(self) -> OrganizationKind:
+        return OrganizationKind.LEGAL_ENTITY if len(self.inn) == 10 else OrganizationKind.SOLE_PROPRIETOR
+
+    @property
+    def can_trade(self) -> bool:
+        return self.status is OrganizationStatus.ACTIVE
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def approve(self, now: datetime) -> None:
+        """An application becomes an active organisation."""
+        self._require(OrganizationStatus.APPLIED, "одобрить можно только заявку")
+        self.status, self.approved_at, self.status_changed_at = OrganizationStatus.ACTIVE, now, now
+
+    def block(self, now: datetime, reason: str) -> None:
+        """An active organisation stops trading until unblocked; the reason is kept."""
+        text = (reason or "").strip()
+        if not text or len(text) > REASON_MAX:
+            raise BlockReasonRequired()
+        self._require(OrganizationStatus.ACTIVE, "заблокировать можно только действующую организацию")
+        self.status, self.blocked_at, self.block_reason = OrganizationStatus.BLOCKED, now, text
+        self.status_changed_at = now
+
+    def unblock(self, now: datetime) -> None:
+        """A blocked organisation is active again; the block's reason stays in the audit log."""
+        self._require(OrganizationStatus.BLOCKED, "разблокировать можно только заблокированную организацию")
+        self.status, self.blocked_at, self.block_reason = OrganizationStatus.ACTIVE, None, None
+        self.status_changed_at = now
+
+    def require_can_trade(self) -> None:
+        """Raise OrganizationNotActive unless the organisation is active."""
+        if not self.can_trade:
+            raise OrganizationNotActive(status=self.status.value)
+
+    def _require(self, status: OrganizationStatus, what: str) -> None:
+        if self.status is not status:
+            raise OrganizationStateForbids(f"Статус «{self.status.label_ru}»: {what}.", status=self.status.value)
+
+    # --- details --------------------------------------------------------------------------
+    def edit(self, changes: Mapping[str, str | None]) -> dict[str, tuple[str | None, str | None]]:
+        """Change the given details (None clears one); return what really changed, old and new.
+
+        All or nothing: the details are checked together before any of them is kept.
+        """
+        unknown = sorted(set(changes) - set(EDITABLE))
+        if unknown:
+            raise InvalidValue(f"Нельзя изменить: {', '.join(unknown)}.")
+        not_clearable = sorted(k for k, v in changes.items() if v is None and k not in CLEARABLE)
+        if not_clearable:
+            raise InvalidValue(f"Нельзя очистить: {', '.join(not_clearable)}.")
+        before = {k: getattr(self, k) for k in EDITABLE}
+        wanted = before | dict(changes)
+        trial = attrs.evolve(self)
+        trial.name = required_text(wanted["name"], NameInvalid)
+        trial._set_details(**{k: wanted[k] for k in CLEARABLE})
+        after = {k: getattr(trial, k) for k in EDITABLE}
+        for key, value in after.items():
+            setattr(self, key, value)
+        return {k: (before[k], after[k]) for k in EDITABLE if before[k] != after[k]}
+
+    def _set_details(self, *, kpp: str | None, ogrn: str | None, ogrnip: str | None,
+                     sap_customer_no: str | None, manager_user_id: str | None) -> None:
+        legal = self.kind is OrganizationKind.LEGAL_ENTITY
+        if kpp and not legal:
+            raise KppNotForSoleProprietor(inn=self.inn)
+        if ogrn and not legal:
+            raise OgrnNotForSoleProprietor(inn=self.inn)
+        if ogrnip and legal:
+            raise OgrnipNotForLegalEntity(inn=self.inn)
+        self.kpp = validate_kpp(kpp) if kpp else None
+        self.ogrn = validate_ogrn(ogrn) if ogrn else None
+        self.ogrnip = validate_ogrnip(ogrnip) if ogrnip else None
+        self.sap_customer_no = validate_sap_customer_no(sap_customer_no) if sap_customer_no else None
+        self.manager_user_id = (manager_user_id or "").strip() or None
 
 
 class Role(enum.Enum):

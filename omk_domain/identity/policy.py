@@ -15,7 +15,9 @@ class Permission(enum.Enum):
     AUCTION_BID_ON_BEHALF = "auction.bid_on_behalf"
     BID_ANNUL = "auction.annul"
     RESULTS_APPROVE = "auction.results_approve"
+    ORGANIZATIONS_VIEW = "organizations.view"
     ORGANIZATIONS_MANAGE = "organizations.manage"
+    AUDIT_VIEW = "audit.view"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {

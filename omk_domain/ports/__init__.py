@@ -11,14 +11,20 @@ import attrs
 from omk_domain.auctions.journal import JournalEntry
 from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus
-from omk_domain.identity.model import Organization, User
+from omk_domain.identity.audit import AuditEntry
+from omk_domain.identity.model import Organization, OrganizationStatus, User
+from omk_domain.notifications.messages import DeliveryFailed, EmailMessage, SmsMessage
 from omk_domain.shared.clock import Clock
 from omk_domain.shared.messages import Event
 
 __all__ = [
     "AuctionFilter",
     "AuctionRepository",
+    "AuditFilter",
+    "AuditLog",
     "Clock",
+    "DeliveryFailed",
+    "EmailMessage",
     "EventConsumer",
     "EventPublisher",
     "IdempotencyStore",
@@ -27,11 +33,15 @@ __all__ = [
     "LotActivity",
     "LotActivityRepository",
     "LotRepository",
+    "Mailer",
+    "OrganizationFilter",
     "OrganizationRepository",
     "Outbox",
     "OutboxMessage",
     "OutboxStore",
     "OwnBid",
+    "SmsMessage",
+    "SmsSender",
     "StoredOutcome",
     "UnitOfWork",
     "UserRepository",
@@ -92,11 +102,47 @@ class JournalRepository(Protocol):
     def entries(self, lot_id: str) -> Sequence[JournalEntry]: ...
 
 
+@attrs.frozen(kw_only=True)
+class OrganizationFilter:
+    status: OrganizationStatus | None = None
+    #: a piece of the name or the INN, any case
+    text: str | None = None
+    manager_user_id: str | None = None
+    #: None: every match (what callers that map ids to organisations had before filters existed)
+    limit: int | None = None
+    offset: int = 0
+
+
 class OrganizationRepository(Protocol):
+    """Organisations; a loaded one is kept with its changes when the unit of work commits."""
+
     def add(self, org: Organization) -> None: ...
-    def get(self, organization_id: str) -> Organization: ...
+    def get(self, organization_id: str) -> Organization:
+        """The organisation, or OrganizationNotFound."""
     def by_inn(self, inn: str) -> Organization | None: ...
-    def list(self) -> Sequence[Organization]: ...
+    def by_sap_customer_no(self, number: str) -> Organization | None: ...
+    def list(self, flt: OrganizationFilter | None = None) -> Sequence[Organization]:
+        """Ordered by name (then id); every organisation without a filter."""
+
+
+@attrs.frozen(kw_only=True)
+class AuditFilter:
+    #: an action or a prefix of dotted words: «organization» finds «organization.approved»
+    action: str | None = None
+    actor_user_id: str | None = None
+    organization_id: str | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # exclusive
+    limit: int = 100
+    offset: int = 0
+
+
+class AuditLog(Protocol):
+    """The audit log: append-only; written in the transaction of the change it records."""
+
+    def record(self, entry: AuditEntry) -> None: ...
+    def list(self, flt: AuditFilter) -> Sequence[AuditEntry]:
+        """Newest first (entries of one moment: the last recorded first)."""
 
 
 class UserRepository(Protocol):
@@ -178,6 +224,7 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyStore
     inbox: InboxStore
     activity: LotActivityRepository
+    audit: AuditLog
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *args: object) -> None: ...
@@ -194,6 +241,18 @@ class EventPublisher(Protocol):
 class EventConsumer(Protocol):
     def consume(self, handler: Callable[[OutboxMessage], None], *, max_messages: int | None = None,
                 idle_timeout: float | None = None) -> int: ...
+
+
+class Mailer(Protocol):
+    """Sends one email; returns its delivery id. DeliveryFailed when the transport refuses or is down."""
+
+    def send(self, message: EmailMessage) -> str: ...
+
+
+class SmsSender(Protocol):
+    """Sends one SMS; returns its delivery id. DeliveryFailed when the gateway refuses or is down."""
+
+    def send(self, message: SmsMessage) -> str: ...
 
 
 def message_from_event(event: Event, message_id: str) -> OutboxMessage:

@@ -1,4 +1,5 @@
-"""Every auction rule in code is stated in the Russian living documentation, and nothing else is."""
+"""Every rule in code — auctions and identity — is stated in the Russian living documentation, and
+nothing else is."""
 
 from __future__ import annotations
 
@@ -9,12 +10,16 @@ from pathlib import Path
 import pytest
 from gherkin.parser import Parser
 
-from omk_domain.auctions.rules import RULES
+from omk_domain.auctions import rules as auction_rules
+from omk_domain.identity import rules as identity_rules
 
 pytestmark = pytest.mark.unit
 
 FEATURES = Path(__file__).resolve().parents[2] / "features"
 RULE_LINE = re.compile(r"^\s*Правило:\s*(?P<title>.+?)\s*$")
+#: every catalogue of named rules, with the folder of features/ that states it
+CATALOGUES = {"auctions": auction_rules.RULES, "identity": identity_rules.RULES}
+RULES = tuple(rule for catalogue in CATALOGUES.values() for rule in catalogue)
 
 
 def feature_files() -> list[Path]:
@@ -46,7 +51,14 @@ def test_every_rule_in_code_is_stated_as_a_feature_rule() -> None:
 def test_every_feature_rule_names_a_rule_in_code() -> None:
     known = {rule.title_ru for rule in RULES}
     unknown = [f"{path.name}: {title}" for path, title in documented_rules() if title not in known]
-    assert not unknown, "«Правило:» lines that are not in rules.RULES: " + "; ".join(unknown)
+    assert not unknown, "«Правило:» lines that are in no rules catalogue: " + "; ".join(unknown)
+
+
+@pytest.mark.parametrize("context", sorted(CATALOGUES))
+def test_each_catalogue_is_stated_in_its_own_features_folder(context: str) -> None:
+    stated = {title for path, title in documented_rules() if path.relative_to(FEATURES).parts[0] == context}
+    missing = [rule.name for rule in CATALOGUES[context] if rule.title_ru not in stated]
+    assert CATALOGUES[context] and not missing, f"{context} rules not stated in features/{context}/: {missing}"
 
 
 def test_each_rule_is_stated_once() -> None:

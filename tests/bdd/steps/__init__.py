@@ -11,4 +11,5 @@ pytest_plugins = [
     "tests.bdd.steps.organiser_steps",
     "tests.bdd.steps.visibility_steps",
     "tests.bdd.steps.journal_steps",
+    "tests.bdd.steps.identity_steps",
 ]

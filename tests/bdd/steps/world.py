@@ -20,14 +20,25 @@ from omk_adapters.memory.uow import MemoryStore, MemoryUnitOfWork
 from omk_domain.app import auctions as uc
 from omk_domain.app import usecases  # noqa: F401  (registers every use case with the bus)
 from omk_domain.app.bus import MessageBus
-from omk_domain.app.identity import RegisterOrganization
+from omk_domain.app.identity import ManagerNotStaff, OrganizationExists, RegisterOrganization, SapCustomerNoTaken
 from omk_domain.app.scheduler import Transition, run_due_transitions
 from omk_domain.auctions import errors
 from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionFormat, AuctionStatus
 from omk_domain.auctions.views import LotAdminView, LotView
-from omk_domain.identity.model import Actor, Organization, Role
-from omk_domain.shared.errors import DomainError
+from omk_domain.identity.model import (
+    Actor,
+    BlockReasonRequired,
+    KppNotForSoleProprietor,
+    OgrnipNotForLegalEntity,
+    OgrnNotForSoleProprietor,
+    Organization,
+    OrganizationNotActive,
+    OrganizationStateForbids,
+    Role,
+)
+from omk_domain.identity.validators import InnInvalid, KppInvalid, OgrnInvalid, OgrnipInvalid, SapCustomerNoInvalid
+from omk_domain.shared.errors import DomainError, Forbidden
 from omk_domain.shared.messages import Command
 from omk_domain.shared.money import AmountNotPositive, Money
 
@@ -81,6 +92,9 @@ SUBJECTS = {
     "ставка": "bid", "предложение": "offer", "изменение": "offer_edit", "отзыв": "offer_withdrawal",
     "аннулирование": "annul", "публикация": "publish", "отмена": "cancel",
     "утверждение": "approve", "отказ": "decline",
+    # organisations (features/identity/)
+    "регистрация": "register_org", "одобрение": "approve_org", "блокировка": "block_org",
+    "разблокировка": "unblock_org", "правка": "edit_org",
 }
 
 #: a reason as the features state it → the domain errors that mean it
@@ -109,6 +123,22 @@ REASONS: dict[str, tuple[type[DomainError], ...]] = {
     "у лота нет победителя": (errors.NoWinnerToDecline,),
     "в аукционе нет лотов": (errors.AuctionInvalid,),
     "аукцион уже завершён": (errors.AuctionStateForbids,),
+    # organisations (features/identity/)
+    "ИНН указан неверно": (InnInvalid,),
+    "КПП указан неверно": (KppInvalid,),
+    "ОГРН указан неверно": (OgrnInvalid,),
+    "ОГРНИП указан неверно": (OgrnipInvalid,),
+    "КПП есть только у юридического лица": (KppNotForSoleProprietor,),
+    "у индивидуального предпринимателя не ОГРН, а ОГРНИП": (OgrnNotForSoleProprietor,),
+    "у юридического лица не ОГРНИП, а ОГРН": (OgrnipNotForLegalEntity,),
+    "организация с таким ИНН уже зарегистрирована": (OrganizationExists,),
+    "номер клиента SAP указан неверно": (SapCustomerNoInvalid,),
+    "номер клиента SAP уже закреплён за другой организацией": (SapCustomerNoTaken,),
+    "менеджер должен быть сотрудником ОМК": (ManagerNotStaff,),
+    "нужна причина блокировки": (BlockReasonRequired,),
+    "недоступно в текущем статусе организации": (OrganizationStateForbids,),
+    "организация не может торговать": (OrganizationNotActive,),
+    "недостаточно прав": (Forbidden,),
 }
 
 OFFER_STATES = {"active": "действует", "withdrawn": "отозвано", "replaced": "заменено ставкой"}
