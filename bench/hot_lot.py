@@ -1,6 +1,6 @@
 """Bids through the use case on one hot lot with N concurrent bidders.
 
-Run: python -m bench.hot_lot --database sqlite|postgres [--bidders 32] [--seconds 10]
+Run: python -m bench.hot_lot --database sqlite|postgres [--bidders 32] [--processes 1] [--seconds 10]
 
 On PostgreSQL it then runs the same transaction as raw SQL under `pgbench` (bench/pgbench_hot_lot.sql)
 on the same server, lot and number of clients, and prints the ratio of the two — the figure we track.
@@ -15,8 +15,8 @@ The outbox relay is left to a worker (as in production), not run after each bid.
 from __future__ import annotations
 
 import argparse
-import itertools
 import logging
+import multiprocessing
 import platform
 import re
 import statistics
@@ -25,9 +25,11 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 import structlog
@@ -76,27 +78,24 @@ def prepare(services: Services, bidders: int) -> tuple[str, list[Actor]]:
     return lot.lot_id, actors
 
 
-def run(services: Services, lot_id: str, actors: list[Actor], seconds: float) -> dict[str, float]:
-    """Bidders take increasing tickets (amount = start + step × ticket) and bid them at once.
-
-    A ticket overtaken by a higher one that reached the lot first is rejected (below the step),
-    as is one whose bidder leads already; every other attempt is accepted.
-    """
-    tickets = itertools.count(1)
+def _bid_in_threads(services: Services, lot_id: str, actors: list[Actor], seconds: float,
+                    next_ticket: Callable[[], int]) -> dict[str, Any]:
+    """Each actor in its own thread bids ticket after ticket until the time is up."""
     guard = threading.Lock()
     latencies: list[float] = []
     accepted = [0]
     errors: list[str] = []
-    stop_at = time.perf_counter() + seconds
-    start = threading.Barrier(len(actors) + 1)
+    start = threading.Barrier(len(actors))
+    stop_at = [0.0]
 
     def bidder(actor: Actor) -> None:
+        if start.wait() == 0:
+            stop_at[0] = time.monotonic() + seconds
         start.wait()
         mine: list[float] = []
         ok = 0
-        while time.perf_counter() < stop_at:
-            with guard:
-                amount = Decimal("85000") + Decimal("100") * next(tickets)
+        while time.monotonic() < stop_at[0]:
+            amount = Decimal("85000") + Decimal("100") * next_ticket()
             began = time.perf_counter()
             try:
                 services.bus.handle(uc.PlaceBid(lot_id=lot_id, amount=Money(amount)), actor)
@@ -113,16 +112,59 @@ def run(services: Services, lot_id: str, actors: list[Actor], seconds: float) ->
     threads = [threading.Thread(target=bidder, args=(a,)) for a in actors]
     for th in threads:
         th.start()
-    began = time.perf_counter()
-    start.wait()
     for th in threads:
         th.join()
+    return {"latencies": latencies, "accepted": accepted[0], "errors": errors}
+
+
+def _process(url: str, data_dir: str, lot_id: str, actors: list[Actor], seconds: float,  # noqa: PLR0917
+             counter: Any, ready: Any, results: Any) -> None:
+    """One bidding process: its own services (engine, pool, cache), like one web worker."""
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
+    services = bootstrap(Settings.load({"OMK_DATABASE_URL": url, "OMK_DATA_DIR": data_dir}),
+                         clock=SystemClock(), relay_after_commit=False)
+
+    def next_ticket() -> int:
+        with counter.get_lock():
+            counter.value += 1
+            return int(counter.value)
+
+    try:
+        ready.wait()
+        results.put(_bid_in_threads(services, lot_id, actors, seconds, next_ticket))
+    finally:
+        services.close()
+
+
+def run(url: str, data_dir: str, lot_id: str, actors: list[Actor], *, seconds: float,
+        processes: int) -> dict[str, float]:
+    """Bidders take increasing tickets (amount = start + step × ticket) and bid them at once.
+
+    A ticket overtaken by a higher one that reached the lot first is rejected (below the step),
+    as is one whose bidder leads already; every other attempt is accepted. The bidders are
+    spread over `processes` processes, each with its own services, as behind several web workers.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    counter, ready, results = ctx.Value("q", 0), ctx.Barrier(processes + 1), ctx.Queue()
+    groups = [actors[i::processes] for i in range(processes)]
+    workers = [ctx.Process(target=_process, args=(url, data_dir, lot_id, group, seconds, counter, ready, results))
+               for group in groups]
+    for w in workers:
+        w.start()
+    ready.wait()
+    began = time.perf_counter()
+    parts = [results.get(timeout=seconds + 120) for _ in workers]
     elapsed = time.perf_counter() - began
+    for w in workers:
+        w.join()
+    latencies = [x for part in parts for x in part["latencies"]]
+    accepted = sum(part["accepted"] for part in parts)
+    errors = [e for part in parts for e in part["errors"]]
     q = statistics.quantiles(latencies, n=100)
     if errors:
         print(f"UNEXPECTED ERRORS ({len(errors)}): {errors[:3]}")
-    return {"accepted_per_s": accepted[0] / elapsed, "attempts_per_s": len(latencies) / elapsed,
-            "accepted": accepted[0], "attempts": len(latencies),
+    return {"accepted_per_s": accepted / elapsed, "attempts_per_s": len(latencies) / elapsed,
+            "accepted": accepted, "attempts": len(latencies),
             "p50_ms": q[49] * 1000, "p99_ms": q[98] * 1000}
 
 
@@ -155,6 +197,8 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--bidders", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--processes", type=int, default=1,
+                        help="spread the bidders over this many processes (like web workers)")
     args = parser.parse_args()
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     tmp = Path(tempfile.mkdtemp(prefix="omk-bench-"))
@@ -171,7 +215,7 @@ def main() -> None:
                          clock=SystemClock(), migrate=True, relay_after_commit=False)
     try:
         lot_id, actors = prepare(services, args.bidders)
-        figures = run(services, lot_id, actors, args.seconds)
+        figures = run(url, str(tmp), lot_id, actors, seconds=args.seconds, processes=args.processes)
         raw = pgbench(url, services, lot_id, args.bidders, args.seconds) if admin is not None else None
     finally:
         services.close()
@@ -180,7 +224,8 @@ def main() -> None:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
             admin.dispose()
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
-    print(f"database: {args.database}, bidders: {args.bidders}, seconds: {args.seconds}")
+    print(f"database: {args.database}, bidders: {args.bidders}, processes: {args.processes}, "
+          f"seconds: {args.seconds}")
     print(f"accepted bids/s: {figures['accepted_per_s']:.0f}  ({figures['accepted']:.0f} accepted "
           f"of {figures['attempts']:.0f} attempts, {figures['attempts_per_s']:.0f} attempts/s)")
     print(f"latency per attempt: p50 {figures['p50_ms']:.1f} ms, p99 {figures['p99_ms']:.1f} ms")
