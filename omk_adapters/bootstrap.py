@@ -16,6 +16,9 @@ from omk_adapters.messaging.inprocess import InProcessBroker
 from omk_adapters.messaging.relay import OutboxRelay
 from omk_adapters.messaging.worker import subscribe_in_process
 from omk_adapters.notify import make_mailer, make_sms_sender
+from omk_adapters.security.codes import SecretsCodeGenerator
+from omk_adapters.security.passwords import Argon2idPasswordHasher
+from omk_adapters.security.totp import PyOtpTotpService
 from omk_adapters.settings import Settings
 from omk_adapters.sql.cache import LotCache
 from omk_adapters.sql.engine import make_engine
@@ -23,7 +26,15 @@ from omk_adapters.sql.outbox import SqlAlchemyOutboxStore
 from omk_adapters.sql.uow import SqlAlchemyUnitOfWork, make_session_factory
 from omk_domain.app import usecases  # noqa: F401  (registers every use case)
 from omk_domain.app.bus import MessageBus
-from omk_domain.ports import EventPublisher, Mailer, SmsSender, UnitOfWork
+from omk_domain.ports import (
+    CodeGenerator,
+    EventPublisher,
+    Mailer,
+    PasswordHasher,
+    SmsSender,
+    TotpService,
+    UnitOfWork,
+)
 from omk_domain.shared.clock import Clock
 
 log = structlog.get_logger("omk.bootstrap")
@@ -44,6 +55,11 @@ class Services:
     #: email and SMS delivery chosen by settings (local outbox folder, SMTP, SMS.ru); nothing connects until a send
     mailer: Mailer = attrs.field(default=attrs.Factory(lambda s: make_mailer(s.settings, s.clock), takes_self=True))
     sms: SmsSender = attrs.field(default=attrs.Factory(lambda s: make_sms_sender(s.settings, s.clock), takes_self=True))
+    #: security primitives: Argon2id with the settings' parameters, six-digit codes from `secrets`, TOTP
+    password_hasher: PasswordHasher = attrs.field(
+        default=attrs.Factory(lambda s: Argon2idPasswordHasher.from_settings(s.settings), takes_self=True))
+    codes: CodeGenerator = attrs.field(factory=SecretsCodeGenerator)
+    totp: TotpService = attrs.field(factory=PyOtpTotpService)
 
     def close(self) -> None:
         close = getattr(self.publisher, "close", None)

@@ -38,6 +38,17 @@ def _positive_float(name: str, value: Any) -> float:
     return number
 
 
+def _int_in(name: str, value: Any, low: int, high: int, unit: str = "") -> int:
+    text = str(value).strip()
+    try:
+        number = int(text)
+    except ValueError:
+        raise SettingsError(f"OMK_{name.upper()}={value!r}: expected a whole number{unit}") from None
+    if not low <= number <= high:
+        raise SettingsError(f"OMK_{name.upper()}={value!r}: expected a whole number{unit} from {low} to {high}")
+    return number
+
+
 def _url(name: str, value: Any, schemes: tuple[str, ...]) -> str:
     text = str(value).strip()
     scheme = urlparse(text).scheme
@@ -101,6 +112,10 @@ class Settings:
     smsru_url: str = "https://sms.ru"
     smsru_sender: str | None = None
     smsru_test: bool = False
+    #: Argon2id password hashing; a change makes stored hashes re-hash at their next sign-in
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
 
     @property
     def is_postgres(self) -> bool:
@@ -159,6 +174,14 @@ class Settings:
         if sms_gateway == "smsru" and not api_id:
             raise SettingsError("OMK_SMSRU_API_ID is required when OMK_SMS_GATEWAY=smsru "
                                 "(the api_id from the SMS.ru cabinet)")
+        argon2_time_cost = _int_in("argon2_time_cost", values.get("argon2_time_cost", 3), 1, 100, " of passes")
+        argon2_parallelism = _int_in("argon2_parallelism", values.get("argon2_parallelism", 4), 1, 64,
+                                     " of lanes")
+        argon2_memory_kib = _int_in("argon2_memory_kib", values.get("argon2_memory_kib", 65536), 8, 4 * 1024 * 1024,
+                                    " of KiB")
+        if argon2_memory_kib < 8 * argon2_parallelism:
+            raise SettingsError(f"OMK_ARGON2_MEMORY_KIB={argon2_memory_kib}: Argon2 needs at least 8 KiB per lane, "
+                                f"{8 * argon2_parallelism} for OMK_ARGON2_PARALLELISM={argon2_parallelism}")
         return cls(
             data_dir=data_dir, database_url=database_url,
             amqp_url=_url("amqp_url", amqp, ("amqp", "amqps")) if amqp else None,
@@ -170,4 +193,6 @@ class Settings:
             smsru_url=_url("smsru_url", values.get("smsru_url") or "https://sms.ru", ("https", "http")).rstrip("/"),
             smsru_sender=str(values.get("smsru_sender") or "").strip() or None,
             smsru_test=_flag("smsru_test", values.get("smsru_test", False)),
+            argon2_time_cost=argon2_time_cost, argon2_memory_kib=argon2_memory_kib,
+            argon2_parallelism=argon2_parallelism,
         )

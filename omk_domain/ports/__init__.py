@@ -23,6 +23,7 @@ __all__ = [
     "AuditFilter",
     "AuditLog",
     "Clock",
+    "CodeGenerator",
     "DeliveryFailed",
     "EmailMessage",
     "EventConsumer",
@@ -40,9 +41,11 @@ __all__ = [
     "OutboxMessage",
     "OutboxStore",
     "OwnBid",
+    "PasswordHasher",
     "SmsMessage",
     "SmsSender",
     "StoredOutcome",
+    "TotpService",
     "UnitOfWork",
     "UserRepository",
     "message_from_event",
@@ -253,6 +256,37 @@ class SmsSender(Protocol):
     """Sends one SMS; returns its delivery id. DeliveryFailed when the gateway refuses or is down."""
 
     def send(self, message: SmsMessage) -> str: ...
+
+
+class PasswordHasher(Protocol):
+    """Hashes passwords for storage (Argon2id); the password itself is never kept."""
+
+    def hash(self, password: str) -> str: ...
+    def verify(self, hashed: str, password: str) -> bool:
+        """Whether the password matches; False (never an error) for a malformed or foreign hash."""
+    def needs_rehash(self, hashed: str) -> bool:
+        """Whether the hash was made with other parameters: re-hash after a successful sign-in."""
+
+
+class CodeGenerator(Protocol):
+    """Makes the one-time codes sent by SMS or email: decimal digits from a cryptographic source."""
+
+    def new_code(self) -> str: ...
+
+
+class TotpService(Protocol):
+    """Authenticator-app codes (RFC 6238). Time is always given by the caller, from the injected Clock."""
+
+    def new_secret(self) -> str:
+        """A new random base32 secret to enrol an authenticator app with."""
+    def provisioning_uri(self, secret: str, *, account_name: str) -> str:
+        """The otpauth:// URI an authenticator app reads from the QR code."""
+    def verify(self, secret: str, code: str, *, at: datetime, valid_window: int = 1) -> bool:
+        """Whether the code is right at `at`, give or take `valid_window` time steps."""
+    def matched_step(self, secret: str, code: str, *, at: datetime, valid_window: int = 1) -> int | None:
+        """The time step the code belongs to (or None): refuse a step already used, so a code works once."""
+    def qr_svg(self, uri: str) -> bytes: ...
+    def qr_png(self, uri: str) -> bytes: ...
 
 
 def message_from_event(event: Event, message_id: str) -> OutboxMessage:

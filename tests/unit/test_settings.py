@@ -141,3 +141,54 @@ def test_the_services_deliver_through_the_adapters_the_settings_choose(tmp_path:
     finally:
         embedded.close()
         production.close()
+
+
+# --- password hashing ---------------------------------------------------------------------------
+
+def test_argon2_parameters_default_to_three_passes_64_mib_and_four_lanes() -> None:
+    settings = Settings.load({})
+    assert (settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism) == (3, 65536, 4)
+
+
+def test_argon2_parameters_are_chosen_by_configuration_and_reach_the_hasher(tmp_path: Path) -> None:
+    from omk_adapters.bootstrap import bootstrap
+    from omk_adapters.security.codes import SecretsCodeGenerator
+    from omk_adapters.security.passwords import Argon2idPasswordHasher
+    from omk_adapters.security.totp import PyOtpTotpService
+
+    settings = Settings.load({"OMK_DATA_DIR": str(tmp_path), "OMK_ARGON2_TIME_COST": "1",
+                              "OMK_ARGON2_MEMORY_KIB": " 64 ", "OMK_ARGON2_PARALLELISM": "2"})
+    assert (settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism) == (1, 64, 2)
+    services = bootstrap(settings)
+    try:
+        assert isinstance(services.password_hasher, Argon2idPasswordHasher)
+        assert services.password_hasher.hash("Трубы-стальные-2026").startswith("$argon2id$v=19$m=64,t=1,p=2$")
+        assert isinstance(services.codes, SecretsCodeGenerator)
+        assert isinstance(services.totp, PyOtpTotpService)
+    finally:
+        services.close()
+
+
+@pytest.mark.parametrize(("env", "named"), [
+    ({"OMK_ARGON2_TIME_COST": "0"}, "OMK_ARGON2_TIME_COST"),
+    ({"OMK_ARGON2_TIME_COST": "three"}, "OMK_ARGON2_TIME_COST"),
+    ({"OMK_ARGON2_TIME_COST": "2.5"}, "OMK_ARGON2_TIME_COST"),
+    ({"OMK_ARGON2_MEMORY_KIB": "64MB"}, "OMK_ARGON2_MEMORY_KIB"),
+    ({"OMK_ARGON2_MEMORY_KIB": "4"}, "OMK_ARGON2_MEMORY_KIB"),
+    ({"OMK_ARGON2_MEMORY_KIB": str(8 * 1024 * 1024)}, "OMK_ARGON2_MEMORY_KIB"),
+    ({"OMK_ARGON2_MEMORY_KIB": "16", "OMK_ARGON2_PARALLELISM": "4"}, "OMK_ARGON2_MEMORY_KIB"),
+    ({"OMK_ARGON2_PARALLELISM": "0"}, "OMK_ARGON2_PARALLELISM"),
+    ({"OMK_ARGON2_PARALLELISM": "-1"}, "OMK_ARGON2_PARALLELISM"),
+    ({"OMK_ARGON2_PARALLELISM": ""}, "OMK_ARGON2_PARALLELISM"),
+])
+def test_a_bad_argon2_parameter_is_refused_with_a_message_naming_the_variable(env: dict[str, str],
+                                                                             named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        Settings.load(env)
+
+
+def test_argon2_parameters_are_read_from_the_config_file(tmp_path: Path) -> None:
+    config = tmp_path / "omk.toml"
+    config.write_text("argon2_time_cost = 4\nargon2_memory_kib = 131072\n", encoding="utf-8")
+    settings = Settings.load({"OMK_CONFIG": str(config)})
+    assert (settings.argon2_time_cost, settings.argon2_memory_kib) == (4, 131072)
