@@ -75,6 +75,16 @@ def inn12(prefix: str) -> str:
     return eleven + _digit(eleven, _W12)
 
 
+def ogrn(prefix: str) -> str:
+    """A legal entity's OGRN: twelve digits and their check digit."""
+    return prefix + str(int(prefix) % 11 % 10)
+
+
+def ogrnip(prefix: str) -> str:
+    """A sole trader's OGRNIP: fourteen digits and their check digit."""
+    return prefix + str(int(prefix) % 13 % 10)
+
+
 @attrs.frozen(kw_only=True)
 class DemoOrg:
     key: str
@@ -83,20 +93,33 @@ class DemoOrg:
     kpp: str | None
     email: str
     person: str
+    ogrn: str | None = None
+    ogrnip: str | None = None
+    sap: str | None = None
 
 
 ORGS = (
     DemoOrg(key="ural", name="ООО «НефтеГазСтрой-Урал»", inn=inn10("667104538"), kpp="667101001",
-            email="zakupki@ngs-ural.example", person="Сергей Петрович Ковалёв"),
+            email="zakupki@ngs-ural.example", person="Сергей Петрович Ковалёв",
+            ogrn=ogrn("102660000123"), sap="100234"),
     DemoOrg(key="sib", name="АО «СибТрубоКомплект»", inn=inn10("540632178"), kpp="540601001",
-            email="tender@sibtk.example", person="Елена Игоревна Мельникова"),
+            email="tender@sibtk.example", person="Елена Игоревна Мельникова",
+            ogrn=ogrn("105540000456"), sap="100871"),
     DemoOrg(key="volga", name="ООО «ВолгаТрейдМеталл»", inn=inn10("631582904"), kpp="631501001",
             email="snab@vtm.example", person="Алексей Николаевич Фролов"),
     DemoOrg(key="nw", name="ООО «Северо-Западный трубный альянс»", inn=inn10("781047265"), kpp="781001001",
             email="trade@szta.example", person="Ольга Викторовна Соболева"),
     DemoOrg(key="ip", name="ИП Кузнецов Андрей Викторович", inn=inn12("5260183749"), kpp=None,
-            email="kuznetsov.av@mail.example", person="Андрей Викторович Кузнецов"),
+            email="kuznetsov.av@mail.example", person="Андрей Викторович Кузнецов",
+            ogrnip=ogrnip("31452600001234")),
 )
+#: an organisation that applied and awaits approval, and one that OMK has blocked
+APPLICANT = DemoOrg(key="applicant", name="ООО «УралТрубСнаб»", inn=inn10("745301234"), kpp="745301001",
+                    email="info@uts.example", person="Павел Андреевич Гришин")
+BLOCKED = DemoOrg(key="blocked", name="ООО «ТрубИнвестГрупп»", inn=inn10("502401235"), kpp="502401001",
+                  email="office@tig.example", person="Инна Романовна Лебедева")
+BLOCK_REASON = "Просроченная дебиторская задолженность свыше 90 дней"
+ALL_ORGS = (*ORGS, APPLICANT, BLOCKED)
 ORGANISER = ("organiser@omk.example", "Ирина Сергеевна Волкова")
 
 
@@ -192,7 +215,7 @@ def _refuse_foreign_data(services: Any, staff: Actor, force: bool) -> None:
 
     if current(services.engine) is None:
         return
-    inns = {o.inn for o in ORGS}
+    inns = {o.inn for o in ALL_ORGS}
     foreign_orgs = [o for o in services.bus.handle(I.ListOrganizations(), staff) if o.inn not in inns]
     offset, foreign_auctions = 0, 0
     while True:
@@ -218,7 +241,7 @@ def _wipe(engine: Any) -> None:
 
 def _summary(services: Any, staff: Actor, *, created: bool, reset: bool) -> DemoSummary:
     auctions = sorted(_demo_auctions(services, staff), key=lambda a: a.number)
-    inns = {o.inn for o in ORGS}
+    inns = {o.inn for o in ALL_ORGS}
     orgs = tuple({"id": o.id, "name": o.name, "inn": o.inn}
                  for o in services.bus.handle(I.ListOrganizations(), staff) if o.inn in inns)
     by_number = {a.number: a for a in auctions}
@@ -243,6 +266,8 @@ def _summary(services: Any, staff: Actor, *, created: bool, reset: bool) -> Demo
             f"omk auctions export {PREFIX}05 --format xlsx --output itogi-{PREFIX}05.xlsx",
             f"omk lots import {PREFIX}01 {sample}",
             f"omk journal verify {PREFIX}04",
+            f"omk orgs approve {APPLICANT.inn}",
+            "omk audit list",
             "omk scheduler",
         ))
 
@@ -317,7 +342,9 @@ class _Seeder:
         self.staff = Actor(user_id=user, role=Role.ORGANISER)
         for org in ORGS:
             try:
-                created = self.do(I.RegisterOrganization(name=org.name, inn=org.inn, kpp=org.kpp))
+                created = self.do(I.RegisterOrganization(name=org.name, inn=org.inn, kpp=org.kpp, ogrn=org.ogrn,
+                                                         ogrnip=org.ogrnip, sap_customer_no=org.sap,
+                                                         manager_user_id=self.staff.user_id))
                 self.org[org.key] = created.id
             except I.OrganizationExists:
                 with self.s.uow_factory() as uow:
@@ -325,6 +352,14 @@ class _Seeder:
             user = self._user(org.email, org.person, Role.BIDDER, self.org[org.key])
             self.bidder[org.key] = Actor(user_id=user, role=Role.BIDDER, organization_id=self.org[org.key])
         self._user("analyst@ngs-ural.example", "Дмитрий Олегович Захаров", Role.VIEWER, self.org["ural"])
+        for org, applies in ((APPLICANT, True), (BLOCKED, False)):
+            try:
+                self.org[org.key] = self.do(I.RegisterOrganization(
+                    name=org.name, inn=org.inn, kpp=org.kpp, as_application=applies)).id
+                if org is BLOCKED:
+                    self.do(I.BlockOrganization(organization_id=self.org[org.key], reason=BLOCK_REASON))
+            except I.OrganizationExists:
+                pass
 
     def _user(self, email: str, name: str, role: Role, org: str | None) -> str:
         try:

@@ -19,8 +19,10 @@ def test_the_demo_seeds_every_state_migrates_itself_and_runs_twice(omk: Omk, tmp
     first = omk.json("demo")  # no `db upgrade` before: the demo migrates
     assert first["created"] is True
     assert {a["status"] for a in first["auctions"]} == EVERY_STATE
-    assert len(first["organizations"]) == 5
+    assert len(first["organizations"]) == 7
     assert all(inn_is_valid(o["inn"]) for o in first["organizations"])
+    statuses = sorted(o["status"] for o in omk.json("orgs", "list"))
+    assert statuses == ["active"] * 5 + ["applied", "blocked"]
 
     second = omk.json("demo")
     assert second["created"] is False
@@ -50,9 +52,9 @@ def test_reset_starts_over_but_refuses_to_wipe_data_that_is_not_the_demo(omk: Om
     omk("orgs", "create", "--name", "ООО «Настоящий клиент»", "--inn", "7707083893")
     refused = omk("demo", "--reset", code=5)
     assert "--force" in refused.stderr
-    assert len(omk.json("orgs", "list")) == 6
+    assert len(omk.json("orgs", "list")) == 8
     assert omk.json("demo", "--reset", "--force")["created"] is True
-    assert len(omk.json("orgs", "list")) == 5
+    assert len(omk.json("orgs", "list")) == 7
 
 
 def test_the_demo_prints_what_to_try_next(omk: Omk) -> None:
