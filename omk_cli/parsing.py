@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import typer
+
 from omk_adapters.files.moscow import parse_moment
 from omk_cli.context import CliState
 from omk_domain.auctions.errors import AuctionInvalid
-from omk_domain.identity.model import OrganizationNotFound, UserNotFound
+from omk_domain.identity.model import OrganizationNotFound, Role, UserNotFound
 from omk_domain.shared.money import Money
 
 
@@ -72,3 +74,11 @@ def user_id(st: CliState, ref: str) -> str:
 def actor_id(st: CliState, ref: str) -> str:
     """Who acted, for filtering the audit log: a user by email, else the id as given ("cli", "system")."""
     return user_id(st, ref) if "@" in ref else ref.strip()
+
+
+def role(text: str) -> Role:
+    """A role by its name, any case («organiser» is the auction organiser); a usage error otherwise."""
+    try:
+        return Role(text.strip().lower())
+    except ValueError:
+        raise typer.BadParameter(f"unknown role {text!r}; one of: {', '.join(r.value for r in Role)}") from None

@@ -13,7 +13,7 @@ from omk_domain.auctions.journal import JournalEntry
 from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus, LotStatus
 from omk_domain.identity.audit import AuditEntry, action_matches
-from omk_domain.identity.model import Organization, OrganizationNotFound, User, UserNotFound
+from omk_domain.identity.model import Membership, Organization, OrganizationNotFound, User, UserNotFound
 from omk_domain.ports import (
     AuctionFilter,
     AuditFilter,
@@ -37,6 +37,7 @@ class MemoryStore:
         self.journal: dict[str, list[JournalEntry]] = {}
         self.organizations: dict[str, Organization] = {}
         self.users: dict[str, User] = {}
+        self.memberships: dict[tuple[str, str], Membership] = {}
         self.idempotency: dict[tuple[str, str], StoredOutcome] = {}
         self.outbox: list[tuple[OutboxMessage, bool]] = []
         self.inbox: set[tuple[str, str]] = set()
@@ -172,6 +173,7 @@ class MemoryOrganizationRepository(_Repo):
         found = sorted((o for o in self.s.organizations.values()
                         if (flt.status is None or o.status is flt.status)
                         and (flt.manager_user_id is None or o.manager_user_id == flt.manager_user_id)
+                        and (flt.organization_id is None or o.id == flt.organization_id)
                         and text in f"{o.name} {o.inn}".lower()),
                        key=lambda o: (o.name, o.id))
         return found[flt.offset:] if flt.limit is None else found[flt.offset: flt.offset + flt.limit]
@@ -192,6 +194,29 @@ class MemoryUserRepository(_Repo):
 
     def list(self) -> Sequence[User]:
         return sorted(self.s.users.values(), key=lambda u: u.email)
+
+
+class MemoryMembershipRepository(_Repo):
+    def add(self, membership: Membership) -> None:
+        self.s.memberships[(membership.user_id, membership.organization_id)] = membership
+        self.uow.seen.append(membership)
+
+    def find(self, user_id: str, organization_id: str) -> Membership | None:
+        found = self.s.memberships.get((user_id, organization_id))
+        if found is not None:
+            self.uow.seen.append(found)
+        return found
+
+    def of_user(self, user_id: str) -> Sequence[Membership]:
+        return sorted((ms for (u, _), ms in self.s.memberships.items() if u == user_id),
+                      key=lambda ms: ms.organization_id)
+
+    def of_organization(self, organization_id: str) -> Sequence[Membership]:
+        return sorted((ms for (_, o), ms in self.s.memberships.items() if o == organization_id),
+                      key=lambda ms: ms.user_id)
+
+    def remove(self, membership: Membership) -> None:
+        self.s.memberships.pop((membership.user_id, membership.organization_id), None)
 
 
 class MemoryAuditLog(_Repo):
@@ -262,6 +287,7 @@ class MemoryUnitOfWork:
         self.journal = MemoryJournalRepository(self)
         self.organizations = MemoryOrganizationRepository(self)
         self.users = MemoryUserRepository(self)
+        self.memberships = MemoryMembershipRepository(self)
         self.idempotency = MemoryIdempotencyStore(self)
         self.inbox = MemoryInboxStore(self)
         self.activity = MemoryLotActivityRepository(self)
@@ -286,8 +312,9 @@ class MemoryUnitOfWork:
                 self.working.journal.setdefault(entry.lot_id, []).append(entry)
             if hasattr(aggregate, "new_journal_entries"):
                 aggregate.new_journal_entries.clear()
-            messages.extend(message_from_event(e, new_id()) for e in aggregate.events)
-            aggregate.events.clear()
+            events = getattr(aggregate, "events", [])  # a membership raises no events
+            messages.extend(message_from_event(e, new_id()) for e in events)
+            events.clear()
             if hasattr(aggregate, "version"):
                 aggregate.version += 1
         self.working.outbox.extend((m, False) for m in messages)

@@ -27,7 +27,7 @@ from omk_domain.auctions.values import (
     SoftClose,
 )
 from omk_domain.identity.audit import AuditEntry
-from omk_domain.identity.model import Organization, OrganizationStatus, Role, User
+from omk_domain.identity.model import Membership, Organization, OrganizationStatus, Role, User
 from omk_domain.ports import LotActivity, OutboxMessage
 from omk_domain.shared.money import Money, Quantity, Unit
 
@@ -216,14 +216,35 @@ def audit_entry_from(r: Mapping[str, Any]) -> AuditEntry:
                       detail=json.loads(r["detail"]), source=r["source"])
 
 
+def roles_text(roles: frozenset[Role]) -> str:
+    return ",".join(sorted(r.value for r in roles))
+
+
+def roles_from(text: str | None) -> frozenset[Role]:
+    return frozenset(Role(v) for v in (text or "").split(",") if v)
+
+
 def user_row(u: User) -> Row:
     return {"id": u.id, "email": u.email, "full_name": u.full_name, "role": u.role.value,
-            "organization_id": u.organization_id, "created_at": u.created_at}
+            "organization_id": u.organization_id, "created_at": u.created_at,
+            "staff_roles": roles_text(u.staff_roles)}
 
 
 def user_from(r: Mapping[str, Any]) -> User:
     return User(id=r["id"], email=r["email"], full_name=r["full_name"], role=Role(r["role"]),
-                organization_id=r["organization_id"], created_at=r["created_at"])
+                organization_id=r["organization_id"], created_at=r["created_at"],
+                staff_roles=roles_from(r["staff_roles"]))
+
+
+def membership_row(ms: Membership) -> Row:
+    """The membership's columns; the version is the unit of work's business."""
+    return {"id": ms.id, "user_id": ms.user_id, "organization_id": ms.organization_id,
+            "roles": roles_text(ms.roles), "created_at": ms.created_at}
+
+
+def membership_from(r: Mapping[str, Any]) -> Membership:
+    return Membership(id=r["id"], user_id=r["user_id"], organization_id=r["organization_id"],
+                      roles=roles_from(r["roles"]), created_at=r["created_at"], version=r["version"])
 
 
 # --- projections ----------------------------------------------------------------------------

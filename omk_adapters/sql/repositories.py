@@ -21,7 +21,7 @@ from omk_domain.auctions.journal import JournalEntry
 from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus, LotStatus
 from omk_domain.identity.audit import AuditEntry
-from omk_domain.identity.model import Organization, OrganizationNotFound, User, UserNotFound
+from omk_domain.identity.model import Membership, Organization, OrganizationNotFound, User, UserNotFound
 from omk_domain.ports import AuctionFilter, AuditFilter, LotActivity, OrganizationFilter, OwnBid, StoredOutcome
 
 if TYPE_CHECKING:
@@ -257,6 +257,8 @@ class SqlAlchemyOrganizationRepository(_Repo):
             statement = statement.where(o.status == flt.status.value)
         if flt.manager_user_id is not None:
             statement = statement.where(o.manager_user_id == flt.manager_user_id)
+        if flt.organization_id is not None:
+            statement = statement.where(o.id == flt.organization_id)
         if flt.text:
             haystack = sa.func.lower(o.name + " " + o.inn, type_=sa.String)
             statement = statement.where(haystack.contains(flt.text.lower(), autoescape=True))
@@ -292,6 +294,40 @@ class SqlAlchemyUserRepository(_Repo):
 
     def _materialise(self, rows: list[RowMap]) -> list[User]:
         return [self.uow.track_loaded(m.user_from(r)) for r in rows]
+
+
+class SqlAlchemyMembershipRepository(_Repo):
+    """Memberships; every query names the user or the organisation it is about in its WHERE clause."""
+
+    def add(self, membership: Membership) -> None:
+        self.uow.track_new(membership)
+
+    def find(self, user_id: str, organization_id: str) -> Membership | None:
+        self.uow.flush()
+        ms = t.memberships.c
+        rows = self._rows(sa.select(t.memberships).where(ms.user_id == user_id, ms.organization_id == organization_id))
+        return self._materialise(rows)[0] if rows else None
+
+    def of_user(self, user_id: str) -> Sequence[Membership]:
+        self.uow.flush()
+        ms = t.memberships.c
+        return self._materialise(self._rows(sa.select(t.memberships).where(ms.user_id == user_id)
+                                            .order_by(ms.organization_id)))
+
+    def of_organization(self, organization_id: str) -> Sequence[Membership]:
+        self.uow.flush()
+        ms = t.memberships.c
+        return self._materialise(self._rows(sa.select(t.memberships).where(ms.organization_id == organization_id)
+                                            .order_by(ms.user_id)))
+
+    def remove(self, membership: Membership) -> None:
+        tracked = self.uow.untrack(membership)
+        if tracked is not None and tracked.row is not None:
+            ms = t.memberships.c
+            self.uow.execute(sa.delete(t.memberships).where(ms.id == membership.id))
+
+    def _materialise(self, rows: list[RowMap]) -> list[Membership]:
+        return [self.uow.track_loaded(m.membership_from(r)) for r in rows]
 
 
 # --- audit ----------------------------------------------------------------------------------

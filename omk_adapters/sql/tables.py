@@ -64,7 +64,22 @@ users = sa.Table(
     sa.Column("role", sa.String(20), nullable=False),
     _id("organization_id", sa.ForeignKey("organizations.id")),
     sa.Column("created_at", UtcDateTime(), nullable=False),
+    # OMK staff roles, comma-separated role names in alphabetical order ("" for client users)
+    sa.Column("staff_roles", sa.String(200), nullable=False, server_default=""),
     sa.UniqueConstraint("email"),
+)
+
+# A user's client roles in one organisation (comma-separated role names, alphabetical).
+memberships = sa.Table(
+    "memberships", metadata,
+    _id(primary_key=True),
+    _id("user_id", sa.ForeignKey("users.id"), nullable=False),
+    _id("organization_id", sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("roles", sa.Text(), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.UniqueConstraint("user_id", "organization_id"),
+    sa.Index(None, "organization_id"),
 )
 
 auctions = sa.Table(

@@ -32,11 +32,12 @@ from omk_adapters.sql.repositories import (
     SqlAlchemyJournalRepository,
     SqlAlchemyLotActivityRepository,
     SqlAlchemyLotRepository,
+    SqlAlchemyMembershipRepository,
     SqlAlchemyOrganizationRepository,
     SqlAlchemyUserRepository,
 )
 from omk_domain.auctions.model import Auction, Lot
-from omk_domain.identity.model import Organization, User
+from omk_domain.identity.model import Membership, Organization, User
 from omk_domain.ports import message_from_event
 from omk_domain.shared.ids import new_id
 
@@ -137,9 +138,11 @@ LOT = _Kind("lot", t.lots, m.lot_row, True,
              _AppendOnlyChildren("offers", t.offers, lambda lot: lot.offers, m.offer_row)))
 ORGANIZATION = _Kind("organization", t.organizations, m.organization_row, True)
 USER = _Kind("user", t.users, m.user_row, False)
+MEMBERSHIP = _Kind("membership", t.memberships, m.membership_row, True)
 #: the order rows are written in, parents before children (foreign keys)
-KINDS = (ORGANIZATION, USER, AUCTION, LOT)
-_KIND_OF: dict[type, _Kind] = {Organization: ORGANIZATION, User: USER, Auction: AUCTION, Lot: LOT}
+KINDS = (ORGANIZATION, USER, MEMBERSHIP, AUCTION, LOT)
+_KIND_OF: dict[type, _Kind] = {Organization: ORGANIZATION, User: USER, Membership: MEMBERSHIP, Auction: AUCTION,
+                               Lot: LOT}
 
 
 @attrs.define
@@ -183,6 +186,7 @@ class SqlAlchemyUnitOfWork:
         self.journal = SqlAlchemyJournalRepository(self)
         self.organizations = SqlAlchemyOrganizationRepository(self)
         self.users = SqlAlchemyUserRepository(self)
+        self.memberships = SqlAlchemyMembershipRepository(self)
         self.idempotency = SqlAlchemyIdempotencyStore(self)
         self.inbox = SqlAlchemyInboxStore(self)
         self.activity = SqlAlchemyLotActivityRepository(self)

@@ -1,6 +1,7 @@
 """Identity use cases: organisations (register, approve, block, unblock, edit, show, list), the audit
-log, and users (minimal until the users slice). Every change to an organisation is audited in
-the same unit of work."""
+log, users (minimal until the users slice) and their roles (grant, revoke, list, switch the
+organisation acted for). Every change to an organisation or to roles is audited in the same unit
+of work; every use case asks the one policy."""
 
 from __future__ import annotations
 
@@ -13,12 +14,21 @@ import attrs
 from omk_domain.app.bus import handles
 from omk_domain.identity import audit
 from omk_domain.identity.audit import AuditEntry
-from omk_domain.identity.model import CLEARABLE, EDITABLE, Actor, Organization, Role, User
-from omk_domain.identity.policy import Permission, require
+from omk_domain.identity.model import (
+    CLEARABLE,
+    EDITABLE,
+    Actor,
+    Membership,
+    Organization,
+    OrganizationNotFound,
+    Role,
+    User,
+)
+from omk_domain.identity.policy import Permission, decide, only_assigned, require
 from omk_domain.identity.validators import validate_sap_customer_no
 from omk_domain.ports import AuditFilter, OrganizationFilter, UnitOfWork
 from omk_domain.shared.clock import Clock
-from omk_domain.shared.errors import Conflict, InvalidValue
+from omk_domain.shared.errors import Conflict, Forbidden, InvalidValue, NotFound
 from omk_domain.shared.messages import Command
 
 
@@ -116,6 +126,56 @@ class RegisterUser(Command):
     organization_id: str | None = None
 
 
+class MembershipNotFound(NotFound):
+    code = "membership_not_found"
+    message_ru = "Пользователь не состоит в этой организации."
+
+
+class LastAdministrator(Conflict):
+    code = "last_administrator"
+    message_ru = "Это последний администратор организации: сначала назначьте другого."
+
+
+class StaffHoldNoClientRoles(InvalidValue):
+    code = "staff_hold_no_client_roles"
+    message_ru = "Сотрудник ОМК не получает ролей в клиентской организации."
+
+
+@attrs.frozen(kw_only=True)
+class GrantRole(Command):
+    """Give a user client roles in an organisation (a membership begins with the first grant)."""
+
+    user_id: str
+    organization_id: str
+    roles: frozenset[Role]
+    source: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RevokeRole(Command):
+    """Take client roles back; a membership left without roles ends."""
+
+    user_id: str
+    organization_id: str
+    roles: frozenset[Role]
+    source: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ListRoles(Command):
+    """Memberships of a user, of an organisation's members, or of that user in that organisation."""
+
+    user_id: str | None = None
+    organization_id: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SwitchOrganization(Command):
+    """Act for another organisation the acting user is a member of."""
+
+    organization_id: str
+
+
 # --- organisations ----------------------------------------------------------------------------
 
 @handles(RegisterOrganization)
@@ -184,17 +244,24 @@ def edit_organization(cmd: EditOrganization, *, actor: Actor, uow: UnitOfWork, c
 
 @handles(ShowOrganization)
 def show_organization(cmd: ShowOrganization, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Organization:
-    require(actor, Permission.ORGANIZATIONS_VIEW)
     with uow:
-        return uow.organizations.get(cmd.organization_id)
+        return _organization_for(uow, actor, Permission.ORGANIZATIONS_VIEW, cmd.organization_id)
 
 
 @handles(ListOrganizations)
 def list_organizations(cmd: ListOrganizations, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> list[Organization]:
+    """Staff see every organisation, an account manager those assigned to it, a client its own."""
     require(actor, Permission.ORGANIZATIONS_VIEW)
     _require_page(cmd.filter.limit, cmd.filter.offset)
+    flt = cmd.filter
+    if actor.organization_id is not None:
+        flt = attrs.evolve(flt, organization_id=actor.organization_id)
+    elif only_assigned(actor, Permission.ORGANIZATIONS_VIEW):
+        if flt.manager_user_id not in (None, actor.user_id):
+            return []
+        flt = attrs.evolve(flt, manager_user_id=actor.user_id)
     with uow:
-        return list(uow.organizations.list(cmd.filter))
+        return list(uow.organizations.list(flt))
 
 
 # --- audit ------------------------------------------------------------------------------------
@@ -204,6 +271,11 @@ def list_audit(cmd: ListAudit, *, actor: Actor, uow: UnitOfWork, clock: Clock) -
     """Entries newest first, filtered by action prefix, actor, organisation and time."""
     require(actor, Permission.AUDIT_VIEW)
     flt = cmd.filter
+    if only_assigned(actor, Permission.AUDIT_VIEW):
+        if flt.organization_id is None:
+            raise Forbidden("Укажите организацию: менеджеру доступен журнал только закреплённых организаций.")
+        with uow:
+            _organization_for(uow, actor, Permission.AUDIT_VIEW, flt.organization_id)
     _require_page(flt.limit, flt.offset)
     if flt.since is not None and flt.until is not None and flt.since >= flt.until:
         raise InvalidValue("Начало периода должно быть раньше его конца.")
@@ -229,6 +301,22 @@ def _change_status(organization_id: str, actor: Actor, uow: UnitOfWork, clock: C
         return org
 
 
+def _organization_for(uow: UnitOfWork, actor: Actor, permission: Permission, organization_id: str) -> Organization:
+    """The organisation, if the policy lets the actor do `permission` there.
+
+    Forbidden when the actor may not do it anywhere; OrganizationNotFound — the same answer a
+    missing id gets — when the organisation is outside the actor's reach.
+    """
+    require(actor, permission)
+    org = uow.organizations.get(organization_id)
+    decision = decide(actor, permission, org.id, manager_user_id=org.manager_user_id)
+    if decision.hides_existence:
+        raise OrganizationNotFound(organization_id=organization_id)
+    if not decision:
+        raise Forbidden(permission=permission.value)
+    return org
+
+
 def _audit(uow: UnitOfWork, actor: Actor, action: str, org: Organization, *, now: datetime, source: str | None,
            detail: dict[str, Any]) -> None:
     uow.audit.record(AuditEntry.of(actor, action, target_type="organization", target_id=org.id,
@@ -247,7 +335,7 @@ def _require_staff_manager(uow: UnitOfWork, user_id: str | None) -> None:
     """The responsible manager is an existing OMK employee (staff belong to no client organisation)."""
     if not user_id:
         return
-    if uow.users.get(user_id.strip()).organization_id is not None:
+    if not uow.users.get(user_id.strip()).is_staff:
         raise ManagerNotStaff(user_id=user_id)
 
 
@@ -264,15 +352,109 @@ def _require_page(limit: int | None, offset: int) -> None:
 
 @handles(RegisterUser)
 def register_user(cmd: RegisterUser, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> User:
-    require(actor, Permission.ORGANIZATIONS_MANAGE)
+    """A staff user holds its role as a staff role; a client user becomes a member of its
+    organisation with its role there."""
+    require(actor, Permission.USERS_MANAGE)
+    now = clock.now()
     user = User.create(email=cmd.email, full_name=cmd.full_name, role=cmd.role,
-                       organization_id=cmd.organization_id, now=clock.now())
+                       organization_id=cmd.organization_id, now=now)
+    if user.is_staff and only_assigned(actor, Permission.USERS_MANAGE):
+        raise Forbidden(permission=Permission.USERS_MANAGE.value)
     with uow:
         if cmd.organization_id is not None:
-            uow.organizations.get(cmd.organization_id)
+            _organization_for(uow, actor, Permission.USERS_MANAGE, cmd.organization_id)
         if uow.users.by_email(user.email) is not None:
             raise UserExists(email=user.email)
         uow.users.add(user)
+        if cmd.organization_id is not None:
+            membership = Membership.start(user_id=user.id, organization_id=cmd.organization_id, now=now)
+            membership.grant(frozenset({cmd.role}))
+            uow.memberships.add(membership)
         uow.commit()
     return user
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+@handles(GrantRole)
+def grant_role(cmd: GrantRole, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Membership:
+    """Roles already held are not granted twice: nothing new — nothing written, nothing audited."""
+    with uow:
+        org = _organization_for(uow, actor, Permission.ROLES_MANAGE, cmd.organization_id)
+        user = uow.users.get(cmd.user_id)
+        if user.is_staff:
+            raise StaffHoldNoClientRoles(user_id=user.id)
+        now = clock.now()
+        membership = uow.memberships.find(user.id, org.id)
+        if membership is None:
+            membership = Membership.start(user_id=user.id, organization_id=org.id, now=now)
+            uow.memberships.add(membership)
+        added = membership.grant(frozenset(cmd.roles))
+        if added:
+            _audit_roles(uow, actor, audit.ROLE_GRANTED, membership, added, now=now, source=cmd.source)
+            uow.commit()
+        return membership
+
+
+@handles(RevokeRole)
+def revoke_role(cmd: RevokeRole, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Membership:
+    """The last administrator of an organisation keeps that role; a membership left empty ends."""
+    with uow:
+        org = _organization_for(uow, actor, Permission.ROLES_MANAGE, cmd.organization_id)
+        membership = uow.memberships.find(cmd.user_id, org.id)
+        if membership is None:
+            raise MembershipNotFound(user_id=cmd.user_id, organization_id=org.id)
+        wanted = frozenset(cmd.roles)
+        if Role.ADMINISTRATOR in wanted & membership.roles and not any(
+                Role.ADMINISTRATOR in other.roles for other in uow.memberships.of_organization(org.id)
+                if other.user_id != membership.user_id):
+            raise LastAdministrator(organization_id=org.id)
+        removed = membership.revoke(wanted)
+        if removed:
+            if not membership.roles:
+                uow.memberships.remove(membership)
+            _audit_roles(uow, actor, audit.ROLE_REVOKED, membership, removed, now=clock.now(), source=cmd.source)
+            uow.commit()
+        return membership
+
+
+@handles(ListRoles)
+def list_roles(cmd: ListRoles, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> list[Membership]:
+    """A user always sees its own memberships; otherwise only those in organisations the actor
+    may view (an organisation outside its reach answers as a missing one)."""
+    if cmd.user_id is None and cmd.organization_id is None:
+        raise InvalidValue("Укажите пользователя или организацию.")
+    with uow:
+        if cmd.organization_id is not None:
+            if cmd.user_id != actor.user_id:
+                _organization_for(uow, actor, Permission.ORGANIZATIONS_VIEW, cmd.organization_id)
+            found = list(uow.memberships.of_organization(cmd.organization_id))
+            return [ms for ms in found if cmd.user_id in (None, ms.user_id)]
+        assert cmd.user_id is not None
+        mine = list(uow.memberships.of_user(cmd.user_id))
+        if cmd.user_id == actor.user_id:
+            return mine
+        require(actor, Permission.ORGANIZATIONS_VIEW)
+        return [ms for ms in mine if decide(actor, Permission.ORGANIZATIONS_VIEW, ms.organization_id,
+                                            manager_user_id=uow.organizations.get(ms.organization_id)
+                                            .manager_user_id)]
+
+
+@handles(SwitchOrganization)
+def switch_organization(cmd: SwitchOrganization, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Actor:
+    """The actor for another organisation of the same user; not a member — the answer a missing
+    organisation gets."""
+    with uow:
+        membership = uow.memberships.find(actor.user_id, cmd.organization_id)
+    if membership is None or not membership.roles:
+        raise OrganizationNotFound(organization_id=cmd.organization_id)
+    return Actor(user_id=actor.user_id, roles=membership.roles, organization_id=membership.organization_id)
+
+
+def _audit_roles(uow: UnitOfWork, actor: Actor, action: str, membership: Membership, roles: frozenset[Role], *,
+                 now: datetime, source: str | None) -> None:
+    uow.audit.record(AuditEntry.of(actor, action, target_type="user", target_id=membership.user_id,
+                                   organization_id=membership.organization_id, now=now, source=source,
+                                   detail={"roles": sorted(r.value for r in roles),
+                                           "now": sorted(r.value for r in membership.roles)}))
 

@@ -26,6 +26,8 @@ ORGANIZATION_APPROVED = "organization.approved"
 ORGANIZATION_BLOCKED = "organization.blocked"
 ORGANIZATION_UNBLOCKED = "organization.unblocked"
 ORGANIZATION_EDITED = "organization.edited"
+ROLE_GRANTED = "role.granted"
+ROLE_REVOKED = "role.revoked"
 
 
 class AuditActionInvalid(InvalidValue):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import attrs
@@ -216,21 +216,86 @@ class Organization:
 
 
 class Role(enum.Enum):
-    """Roles known so far: OMK staff who run auctions, and client bidders."""
+    """Client roles (held in an organisation through a Membership) and OMK staff roles (no organisation).
 
-    ORGANISER = "organiser"
+    `ORGANISER` is the auction organiser under its first name; "organiser" read from older data
+    means the same role.
+    """
+
+    # client roles, per organisation
+    ADMINISTRATOR = "administrator"
+    FINANCE = "finance"
+    BUYER = "buyer"
     BIDDER = "bidder"
+    LOGISTICS = "logistics"
     VIEWER = "viewer"
+    # OMK staff roles
+    SYSTEM_ADMIN = "system_admin"
+    AUCTION_ORGANISER = "auction_organiser"
+    ACCOUNT_MANAGER = "account_manager"
+    SUPPORT = "support"
+    ORGANISER = "auction_organiser"  # noqa: PIE796 - the alias of AUCTION_ORGANISER, on purpose
+
+    @classmethod
+    def _missing_(cls, value: object) -> Role | None:
+        return cls.AUCTION_ORGANISER if value == "organiser" else None
+
+    @property
+    def is_staff(self) -> bool:
+        return self in STAFF_ROLES
+
+    @property
+    def label_ru(self) -> str:
+        return ROLE_LABELS_RU[self]
+
+
+STAFF_ROLES = frozenset({Role.SYSTEM_ADMIN, Role.AUCTION_ORGANISER, Role.ACCOUNT_MANAGER, Role.SUPPORT})
+CLIENT_ROLES = frozenset(Role) - STAFF_ROLES
+ROLE_LABELS_RU = {
+    Role.ADMINISTRATOR: "администратор", Role.FINANCE: "финансист", Role.BUYER: "закупщик",
+    Role.BIDDER: "участник торгов", Role.LOGISTICS: "логист", Role.VIEWER: "наблюдатель",
+    Role.SYSTEM_ADMIN: "системный администратор", Role.AUCTION_ORGANISER: "организатор торгов",
+    Role.ACCOUNT_MANAGER: "менеджер по работе с клиентами", Role.SUPPORT: "поддержка",
+}
+
+
+class RoleNotForClients(InvalidValue):
+    code = "role_not_for_clients"
+    message_ru = "Роль сотрудника ОМК нельзя выдать в клиентской организации."
+
+
+class RolesRequired(InvalidValue):
+    code = "roles_required"
+    message_ru = "Укажите хотя бы одну роль."
+
+
+def _roles(value: object) -> frozenset[Role]:
+    if isinstance(value, Role):
+        return frozenset({value})
+    return frozenset(Role(v) for v in value)  # type: ignore[attr-defined]
+
+
+def _default_staff_roles(user: User) -> frozenset[Role]:
+    return frozenset({user.role}) if user.role.is_staff else frozenset()
 
 
 @attrs.define(kw_only=True, eq=False)
 class User:
+    """A person. `role` is the role it was created with; OMK staff hold `staff_roles`, client
+    users hold client roles per organisation through memberships."""
+
     id: str
     email: str
     full_name: str
     role: Role
     organization_id: str | None = None
     created_at: datetime
+    staff_roles: frozenset[Role] = attrs.field(
+        converter=_roles, default=attrs.Factory(_default_staff_roles, takes_self=True))
+
+    @property
+    def is_staff(self) -> bool:
+        return self.organization_id is None
 
     @classmethod
     def create(cls, *, email: str, full_name: str, role: Role, organization_id: str | None,
@@ -239,23 +304,86 @@ class User:
         local, _, domain = address.partition("@")
         if not local or "." not in domain or " " in address or len(address) > 254:
             raise EmailInvalid(value=email)
-        if role is Role.ORGANISER and organization_id is not None:
-            raise InvalidValue("Организатор — сотрудник ОМК и не состоит в клиентской организации.")
-        if role is not Role.ORGANISER and organization_id is None:
+        if role.is_staff and organization_id is not None:
+            raise InvalidValue("Сотрудник ОМК не состоит в клиентской организации.")
+        if not role.is_staff and organization_id is None:
             raise InvalidValue("Пользователь клиента должен принадлежать организации.")
         return cls(id=new_id(), email=address, full_name=required_text(full_name, NameInvalid), role=role,
                    organization_id=organization_id, created_at=now)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.define(kw_only=True, eq=False)
+class Membership:
+    """A user's place in a client organisation: the client roles it holds there.
+
+    A user may be a member of several organisations, with other roles in each.
+    """
+
+    id: str
+    user_id: str
+    organization_id: str
+    roles: frozenset[Role] = attrs.field(converter=_roles)
+    created_at: datetime
+    version: int = 0
+
+    @classmethod
+    def start(cls, *, user_id: str, organization_id: str, now: datetime) -> Membership:
+        """A membership with no roles yet (the first grant gives them)."""
+        return cls(id=new_id(), user_id=user_id, organization_id=organization_id, roles=frozenset(),
+                   created_at=now)
+
+    def grant(self, roles: frozenset[Role]) -> frozenset[Role]:
+        """Add client roles; return those the member did not hold yet."""
+        _require_client_roles(roles)
+        added = roles - self.roles
+        self.roles = self.roles | added
+        return added
+
+    def revoke(self, roles: frozenset[Role]) -> frozenset[Role]:
+        """Remove roles; return those the member really held."""
+        _require_client_roles(roles)
+        removed = roles & self.roles
+        self.roles = self.roles - removed
+        return removed
+
+
+def _require_client_roles(roles: frozenset[Role]) -> None:
+    if not roles:
+        raise RolesRequired()
+    staff = sorted(r.value for r in roles if r.is_staff)
+    if staff:
+        raise RoleNotForClients(roles=staff)
+
+
+@attrs.frozen(kw_only=True, init=False)
 class Actor:
-    """Who is acting: a user, its role, and the organisation it acts for (None for OMK staff)."""
+    """Who is acting: a user, the organisation it acts for now (None for OMK staff) and the roles it
+    holds there (the client roles of that membership, or its staff roles).
+
+    Accepts one `role=` or several `roles=`.
+    """
 
     user_id: str
-    role: Role
+    roles: frozenset[Role]
     organization_id: str | None = None
+
+    def __init__(self, *, user_id: str, role: Role | None = None, roles: Iterable[Role] = (),
+                 organization_id: str | None = None) -> None:
+        held = frozenset(roles) | ({role} if role is not None else frozenset())
+        if not held:
+            raise RolesRequired()
+        self.__attrs_init__(user_id=user_id, roles=held, organization_id=organization_id)
+
+    @property
+    def role(self) -> Role:
+        """The first of the roles held (in the order roles are declared): for displays and old callers."""
+        return next(r for r in Role if r in self.roles)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.organization_id is None
 
     @classmethod
     def system(cls) -> Actor:
         """The scheduler and other automatic processes."""
-        return cls(user_id="system", role=Role.ORGANISER)
+        return cls(user_id="system", role=Role.AUCTION_ORGANISER)

@@ -12,7 +12,7 @@ from omk_domain.auctions.journal import JournalEntry
 from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus
 from omk_domain.identity.audit import AuditEntry
-from omk_domain.identity.model import Organization, OrganizationStatus, User
+from omk_domain.identity.model import Membership, Organization, OrganizationStatus, User
 from omk_domain.notifications.messages import DeliveryFailed, EmailMessage, SmsMessage
 from omk_domain.shared.clock import Clock
 from omk_domain.shared.messages import Event
@@ -35,6 +35,7 @@ __all__ = [
     "LotActivityRepository",
     "LotRepository",
     "Mailer",
+    "MembershipRepository",
     "OrganizationFilter",
     "OrganizationRepository",
     "Outbox",
@@ -111,6 +112,8 @@ class OrganizationFilter:
     #: a piece of the name or the INN, any case
     text: str | None = None
     manager_user_id: str | None = None
+    #: only this organisation (a client sees its own)
+    organization_id: str | None = None
     #: None: every match (what callers that map ids to organisations had before filters existed)
     limit: int | None = None
     offset: int = 0
@@ -146,6 +149,18 @@ class AuditLog(Protocol):
     def record(self, entry: AuditEntry) -> None: ...
     def list(self, flt: AuditFilter) -> Sequence[AuditEntry]:
         """Newest first (entries of one moment: the last recorded first)."""
+
+
+class MembershipRepository(Protocol):
+    """Users' client roles per organisation; a loaded membership is kept with its changes on commit."""
+
+    def add(self, membership: Membership) -> None: ...
+    def find(self, user_id: str, organization_id: str) -> Membership | None: ...
+    def of_user(self, user_id: str) -> Sequence[Membership]:
+        """The user's memberships, by organisation id: scoped by the user in the query itself."""
+    def of_organization(self, organization_id: str) -> Sequence[Membership]:
+        """The organisation's members, by user id: scoped by the organisation in the query itself."""
+    def remove(self, membership: Membership) -> None: ...
 
 
 class UserRepository(Protocol):
@@ -224,6 +239,7 @@ class UnitOfWork(Protocol):
     journal: JournalRepository
     organizations: OrganizationRepository
     users: UserRepository
+    memberships: MembershipRepository
     idempotency: IdempotencyStore
     inbox: InboxStore
     activity: LotActivityRepository
