@@ -26,5 +26,15 @@ BLOCK_NEEDS_REASON = Rule("block_needs_reason", "Блокировка орган
 ONLY_ACTIVE_TRADE = Rule("only_active_trade", "Торговать может только действующая организация")
 STAFF_MANAGE_ORGANIZATIONS = Rule("staff_manage_organizations", "Организациями управляют сотрудники ОМК")
 CHANGES_ARE_AUDITED = Rule("changes_are_audited", "Каждое изменение организации записывается в журнал аудита")
+# roles and the policy (policy.py; memberships and their use cases in omk_domain/app/identity.py)
+ROLES_GRANT_PERMISSIONS = Rule("roles_grant_permissions", "Права пользователя определяются его ролями")
+CLIENT_ROLE_OWN_ORGANIZATION = Rule("client_role_own_organization",
+                                    "Роль клиента действует только в своей организации")
+SEVERAL_ORGANIZATIONS = Rule("several_organizations",
+                             "Пользователь может состоять в нескольких организациях и переключаться между ними")
+LAST_ADMINISTRATOR_STAYS = Rule("last_administrator_stays", "Последнего администратора организации нельзя лишить роли")
+ACCOUNT_MANAGER_ASSIGNED_ONLY = Rule("account_manager_assigned_only",
+                                     "Менеджер по работе с клиентами видит только закреплённые за ним организации")
+ROLE_CHANGES_AUDITED = Rule("role_changes_audited", "Выдача и снятие ролей записываются в журнал аудита")
 
 RULES: tuple[Rule, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Rule))

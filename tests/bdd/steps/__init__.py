@@ -12,4 +12,5 @@ pytest_plugins = [
     "tests.bdd.steps.visibility_steps",
     "tests.bdd.steps.journal_steps",
     "tests.bdd.steps.identity_steps",
+    "tests.bdd.steps.roles_steps",
 ]

@@ -20,7 +20,13 @@ from omk_adapters.memory.uow import MemoryStore, MemoryUnitOfWork
 from omk_domain.app import auctions as uc
 from omk_domain.app import usecases  # noqa: F401  (registers every use case with the bus)
 from omk_domain.app.bus import MessageBus
-from omk_domain.app.identity import ManagerNotStaff, OrganizationExists, RegisterOrganization, SapCustomerNoTaken
+from omk_domain.app.identity import (
+    LastAdministrator,
+    ManagerNotStaff,
+    OrganizationExists,
+    RegisterOrganization,
+    SapCustomerNoTaken,
+)
 from omk_domain.app.scheduler import Transition, run_due_transitions
 from omk_domain.auctions import errors
 from omk_domain.auctions.model import Auction, Lot
@@ -34,6 +40,7 @@ from omk_domain.identity.model import (
     OgrnNotForSoleProprietor,
     Organization,
     OrganizationNotActive,
+    OrganizationNotFound,
     OrganizationStateForbids,
     Role,
 )
@@ -95,6 +102,8 @@ SUBJECTS = {
     # organisations (features/identity/)
     "регистрация": "register_org", "одобрение": "approve_org", "блокировка": "block_org",
     "разблокировка": "unblock_org", "правка": "edit_org",
+    # roles (features/identity/roles.feature)
+    "выдача": "grant_role", "снятие": "revoke_role", "переключение": "switch_org",
 }
 
 #: a reason as the features state it → the domain errors that mean it
@@ -139,6 +148,9 @@ REASONS: dict[str, tuple[type[DomainError], ...]] = {
     "недоступно в текущем статусе организации": (OrganizationStateForbids,),
     "организация не может торговать": (OrganizationNotActive,),
     "недостаточно прав": (Forbidden,),
+    # roles: another organisation, or one the person is not a member of, looks missing
+    "организация не найдена": (OrganizationNotFound,),
+    "в организации должен остаться администратор": (LastAdministrator,),
 }
 
 OFFER_STATES = {"active": "действует", "withdrawn": "отозвано", "replaced": "заменено ставкой"}
