@@ -6,6 +6,7 @@ Nothing here runs at import time; every entrypoint (CLI, web, worker, tests) cal
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import attrs
@@ -26,6 +27,7 @@ from omk_adapters.sql.outbox import SqlAlchemyOutboxStore
 from omk_adapters.sql.uow import SqlAlchemyUnitOfWork, make_session_factory
 from omk_domain.app import usecases  # noqa: F401  (registers every use case)
 from omk_domain.app.bus import MessageBus
+from omk_domain.identity.signin import SessionTimeouts
 from omk_domain.ports import (
     CodeGenerator,
     EventPublisher,
@@ -60,6 +62,20 @@ class Services:
         default=attrs.Factory(lambda s: Argon2idPasswordHasher.from_settings(s.settings), takes_self=True))
     codes: CodeGenerator = attrs.field(factory=SecretsCodeGenerator)
     totp: TotpService = attrs.field(factory=PyOtpTotpService)
+
+    def __attrs_post_init__(self) -> None:
+        """Give the bus the ports the use cases declare (unless the caller's bus has its own)."""
+        deps = dict(self.bus.deps)
+        for name, value in self.use_case_deps().items():
+            deps.setdefault(name, value)
+        self.bus.deps = deps
+
+    def use_case_deps(self) -> dict[str, Any]:
+        return {"password_hasher": self.password_hasher, "codes": self.codes, "mailer": self.mailer,
+                "sms": self.sms, "totp": self.totp,
+                "session_timeouts": SessionTimeouts(
+                    idle=timedelta(minutes=self.settings.session_idle_minutes),
+                    absolute=timedelta(hours=self.settings.session_absolute_hours))}
 
     def close(self) -> None:
         close = getattr(self.publisher, "close", None)

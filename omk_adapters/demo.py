@@ -121,6 +121,17 @@ BLOCKED = DemoOrg(key="blocked", name="ООО «ТрубИнвестГрупп»
 BLOCK_REASON = "Просроченная дебиторская задолженность свыше 90 дней"
 ALL_ORGS = (*ORGS, APPLICANT, BLOCKED)
 ORGANISER = ("organiser@omk.example", "Ирина Сергеевна Волкова")
+#: every demo user signs in with this password (and the code from the local outbox folder)
+DEMO_PASSWORD = "Demo-пароль-2026"
+#: OMK staff in the other staff roles, and client users in the other client roles (at НефтеГазСтрой-Урал)
+STAFF_USERS = (("admin@omk.example", "Максим Андреевич Орлов", Role.SYSTEM_ADMIN),
+               ("manager@omk.example", "Татьяна Юрьевна Белова", Role.ACCOUNT_MANAGER),
+               ("support@omk.example", "Олег Ильич Зайцев", Role.SUPPORT))
+URAL_USERS = (("analyst@ngs-ural.example", "Дмитрий Олегович Захаров", Role.VIEWER),
+              ("admin@ngs-ural.example", "Марина Львовна Ершова", Role.ADMINISTRATOR),
+              ("finance@ngs-ural.example", "Виктор Павлович Гусев", Role.FINANCE),
+              ("buyer@ngs-ural.example", "Юлия Андреевна Комарова", Role.BUYER),
+              ("logistics@ngs-ural.example", "Роман Сергеевич Титов", Role.LOGISTICS))
 
 
 # --- pipe -----------------------------------------------------------------------------------
@@ -177,6 +188,9 @@ class DemoSummary:
     auctions: tuple[A.AuctionSummary, ...]
     sample_file: str | None
     try_next: tuple[str, ...]
+    #: the demo users (email, role, organisation) and the password they all sign in with
+    users: tuple[dict[str, Any], ...] = ()
+    demo_password: str = DEMO_PASSWORD
 
 
 Build = Callable[[Clock | None], Any]  # returns omk_adapters.bootstrap.Services, migrated
@@ -253,9 +267,13 @@ def _summary(services: Any, staff: Actor, *, created: bool, reset: bool) -> Demo
         lots = services.bus.handle(A.ListLots(auction_id=by_number[f"{PREFIX}03"].id), staff)
         if lots:
             running_lot = lots[0].lot_id
+    emails = {ORGANISER[0], *(o.email for o in ORGS), *(u[0] for u in STAFF_USERS + URAL_USERS)}
+    with services.uow_factory() as uow:
+        users = tuple({"email": u.email, "name": u.full_name, "role": u.role.value,
+                       "organization_id": u.organization_id} for u in uow.users.list() if u.email in emails)
     return DemoSummary(
         created=created, reset=reset, now=services.clock.now(), organizations=orgs, auctions=tuple(auctions),
-        sample_file=str(sample),
+        sample_file=str(sample), users=users,
         try_next=(
             "omk auctions list",
             f"omk auctions show {PREFIX}03",
@@ -351,7 +369,10 @@ class _Seeder:
                     self.org[org.key] = uow.organizations.by_inn(org.inn).id
             user = self._user(org.email, org.person, Role.BIDDER, self.org[org.key])
             self.bidder[org.key] = Actor(user_id=user, role=Role.BIDDER, organization_id=self.org[org.key])
-        self._user("analyst@ngs-ural.example", "Дмитрий Олегович Захаров", Role.VIEWER, self.org["ural"])
+        for email, name, role in URAL_USERS:
+            self._user(email, name, role, self.org["ural"])
+        for email, name, role in STAFF_USERS:
+            self._user(email, name, role, None)
         for org, applies in ((APPLICANT, True), (BLOCKED, False)):
             try:
                 self.org[org.key] = self.do(I.RegisterOrganization(
@@ -363,7 +384,8 @@ class _Seeder:
 
     def _user(self, email: str, name: str, role: Role, org: str | None) -> str:
         try:
-            return str(self.do(I.RegisterUser(email=email, full_name=name, role=role, organization_id=org)).id)
+            return str(self.do(I.RegisterUser(email=email, full_name=name, role=role, organization_id=org,
+                                              password=DEMO_PASSWORD)).id)
         except I.UserExists:
             with self.s.uow_factory() as uow:
                 return str(uow.users.by_email(email).id)

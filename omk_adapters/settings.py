@@ -116,6 +116,9 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
+    #: a session ends after this many minutes without use, and this many hours after sign-in at the latest
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
 
     @property
     def is_postgres(self) -> bool:
@@ -182,6 +185,10 @@ class Settings:
         if argon2_memory_kib < 8 * argon2_parallelism:
             raise SettingsError(f"OMK_ARGON2_MEMORY_KIB={argon2_memory_kib}: Argon2 needs at least 8 KiB per lane, "
                                 f"{8 * argon2_parallelism} for OMK_ARGON2_PARALLELISM={argon2_parallelism}")
+        session_idle = _int_in("session_idle_minutes", values.get("session_idle_minutes", 30), 1, 24 * 60,
+                               " of minutes")
+        session_absolute = _int_in("session_absolute_hours", values.get("session_absolute_hours", 12), 1, 24 * 30,
+                                   " of hours")
         return cls(
             data_dir=data_dir, database_url=database_url,
             amqp_url=_url("amqp_url", amqp, ("amqp", "amqps")) if amqp else None,
@@ -195,4 +202,5 @@ class Settings:
             smsru_test=_flag("smsru_test", values.get("smsru_test", False)),
             argon2_time_cost=argon2_time_cost, argon2_memory_kib=argon2_memory_kib,
             argon2_parallelism=argon2_parallelism,
+            session_idle_minutes=session_idle, session_absolute_hours=session_absolute,
         )

@@ -14,6 +14,7 @@ from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus, LotStatus
 from omk_domain.identity.audit import AuditEntry, action_matches
 from omk_domain.identity.model import Membership, Organization, OrganizationNotFound, User, UserNotFound
+from omk_domain.identity.signin import AttemptScope, SignInAttempt, SignInChallenge, UserSession
 from omk_domain.ports import (
     AuctionFilter,
     AuditFilter,
@@ -43,6 +44,9 @@ class MemoryStore:
         self.inbox: set[tuple[str, str]] = set()
         self.activity: dict[str, LotActivity] = {}
         self.audit: list[AuditEntry] = []
+        self.challenges: dict[str, SignInChallenge] = {}
+        self.sessions: dict[str, UserSession] = {}
+        self.signin_attempts: list[SignInAttempt] = []
 
     def __deepcopy__(self, memo: dict[int, Any]) -> MemoryStore:
         clone = MemoryStore.__new__(MemoryStore)
@@ -234,6 +238,49 @@ class MemoryAuditLog(_Repo):
         return found[flt.offset: flt.offset + flt.limit]
 
 
+class MemorySignInChallengeRepository(_Repo):
+    def add(self, challenge: SignInChallenge) -> None:
+        self.s.challenges[challenge.id] = copy.deepcopy(challenge)
+
+    def get(self, challenge_id: str) -> SignInChallenge | None:
+        found = self.s.challenges.get(challenge_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    def save(self, challenge: SignInChallenge) -> None:
+        self.s.challenges[challenge.id] = copy.deepcopy(challenge)
+
+    def latest_of_user(self, user_id: str) -> SignInChallenge | None:
+        mine = [c for c in self.s.challenges.values() if c.user_id == user_id]
+        return copy.deepcopy(max(mine, key=lambda c: c.code.issued_at)) if mine else None
+
+
+class MemorySessionRepository(_Repo):
+    """Sessions by id; found by the hash of their token, as the SQL table is."""
+
+    def add(self, session: UserSession) -> None:
+        self.s.sessions[session.id] = copy.deepcopy(session)
+
+    def by_token_hash(self, token_hash: str) -> UserSession | None:
+        found = next((x for x in self.s.sessions.values() if x.token_hash == token_hash), None)
+        return copy.deepcopy(found) if found is not None else None
+
+    def of_user(self, user_id: str) -> Sequence[UserSession]:
+        return [copy.deepcopy(x) for x in sorted(self.s.sessions.values(), key=lambda x: (x.created_at, x.id))
+                if x.user_id == user_id and x.revoked_at is None]
+
+    def save(self, session: UserSession) -> None:
+        self.s.sessions[session.id] = copy.deepcopy(session)
+
+
+class MemorySignInAttemptLog(_Repo):
+    def record(self, attempt: SignInAttempt) -> None:
+        self.s.signin_attempts.append(attempt)
+
+    def since(self, scope: AttemptScope, key: str, since: datetime) -> Sequence[SignInAttempt]:
+        return sorted((a for a in self.s.signin_attempts if a.scope is scope and a.key == key and a.at >= since),
+                      key=lambda a: a.at)
+
+
 class MemoryIdempotencyStore(_Repo):
     def get(self, organization_id: str, key: str) -> StoredOutcome | None:
         return self.s.idempotency.get((organization_id, key))
@@ -292,6 +339,9 @@ class MemoryUnitOfWork:
         self.inbox = MemoryInboxStore(self)
         self.activity = MemoryLotActivityRepository(self)
         self.audit = MemoryAuditLog(self)
+        self.challenges = MemorySignInChallengeRepository(self)
+        self.sessions = MemorySessionRepository(self)
+        self.signin_attempts = MemorySignInAttemptLog(self)
         self.seen: list[Any] = []
         self.committed = False
 

@@ -28,6 +28,15 @@ from omk_domain.auctions.values import (
 )
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.model import Membership, Organization, OrganizationStatus, Role, User
+from omk_domain.identity.otp import CodePurpose, OneTimeCode
+from omk_domain.identity.signin import (
+    AttemptKind,
+    AttemptScope,
+    Channel,
+    SignInAttempt,
+    SignInChallenge,
+    UserSession,
+)
 from omk_domain.ports import LotActivity, OutboxMessage
 from omk_domain.shared.money import Money, Quantity, Unit
 
@@ -227,13 +236,15 @@ def roles_from(text: str | None) -> frozenset[Role]:
 def user_row(u: User) -> Row:
     return {"id": u.id, "email": u.email, "full_name": u.full_name, "role": u.role.value,
             "organization_id": u.organization_id, "created_at": u.created_at,
-            "staff_roles": roles_text(u.staff_roles)}
+            "staff_roles": roles_text(u.staff_roles), "password_hash": u.password_hash, "phone": u.phone,
+            "blocked": u.blocked}
 
 
 def user_from(r: Mapping[str, Any]) -> User:
     return User(id=r["id"], email=r["email"], full_name=r["full_name"], role=Role(r["role"]),
                 organization_id=r["organization_id"], created_at=r["created_at"],
-                staff_roles=roles_from(r["staff_roles"]))
+                staff_roles=roles_from(r["staff_roles"]), password_hash=r["password_hash"], phone=r["phone"],
+                blocked=bool(r["blocked"]))
 
 
 def membership_row(ms: Membership) -> Row:
@@ -245,6 +256,48 @@ def membership_row(ms: Membership) -> Row:
 def membership_from(r: Mapping[str, Any]) -> Membership:
     return Membership(id=r["id"], user_id=r["user_id"], organization_id=r["organization_id"],
                       roles=roles_from(r["roles"]), created_at=r["created_at"], version=r["version"])
+
+
+# --- sign-in --------------------------------------------------------------------------------
+
+def challenge_row(ch: SignInChallenge) -> Row:
+    c = ch.code
+    return {"id": c.id, "user_id": ch.user_id, "purpose": c.purpose.value, "channel": ch.channel.value,
+            "recipient": c.recipient, "issued_at": c.issued_at, "expires_at": c.expires_at,
+            "attempts_left": c.attempts_left, "salt": c.salt, "code_hash": c.code_hash, "used_at": c.used_at,
+            "source": ch.source}
+
+
+def challenge_from(r: Mapping[str, Any]) -> SignInChallenge:
+    code = OneTimeCode(id=r["id"], purpose=CodePurpose(r["purpose"]), recipient=r["recipient"],
+                       issued_at=r["issued_at"], expires_at=r["expires_at"], attempts_left=r["attempts_left"],
+                       salt=r["salt"], code_hash=r["code_hash"], used_at=r["used_at"])
+    return SignInChallenge(user_id=r["user_id"], channel=Channel(r["channel"]), code=code, source=r["source"])
+
+
+def session_row(x: UserSession) -> Row:
+    return {"id": x.id, "token_hash": x.token_hash, "user_id": x.user_id, "organization_id": x.organization_id,
+            "created_at": x.created_at, "last_seen_at": x.last_seen_at,
+            "idle_seconds": int(x.idle_timeout.total_seconds()),
+            "absolute_seconds": int(x.absolute_timeout.total_seconds()), "source": x.source,
+            "revoked_at": x.revoked_at}
+
+
+def session_from(r: Mapping[str, Any]) -> UserSession:
+    return UserSession(id=r["id"], token_hash=r["token_hash"], user_id=r["user_id"],
+                       organization_id=r["organization_id"], created_at=r["created_at"],
+                       last_seen_at=r["last_seen_at"], idle_timeout=timedelta(seconds=r["idle_seconds"]),
+                       absolute_timeout=timedelta(seconds=r["absolute_seconds"]), source=r["source"],
+                       revoked_at=r["revoked_at"])
+
+
+def attempt_row(a: SignInAttempt) -> Row:
+    return {"id": a.id, "scope": a.scope.value, "key": a.key, "kind": a.kind.value, "at": a.at}
+
+
+def attempt_from(r: Mapping[str, Any]) -> SignInAttempt:
+    return SignInAttempt(id=r["id"], scope=AttemptScope(r["scope"]), key=r["key"], kind=AttemptKind(r["kind"]),
+                         at=r["at"])
 
 
 # --- projections ----------------------------------------------------------------------------

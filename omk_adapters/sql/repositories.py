@@ -22,6 +22,7 @@ from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus, LotStatus
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.model import Membership, Organization, OrganizationNotFound, User, UserNotFound
+from omk_domain.identity.signin import AttemptScope, SignInAttempt, SignInChallenge, UserSession
 from omk_domain.ports import AuctionFilter, AuditFilter, LotActivity, OrganizationFilter, OwnBid, StoredOutcome
 
 if TYPE_CHECKING:
@@ -328,6 +329,63 @@ class SqlAlchemyMembershipRepository(_Repo):
 
     def _materialise(self, rows: list[RowMap]) -> list[Membership]:
         return [self.uow.track_loaded(m.membership_from(r)) for r in rows]
+
+
+# --- sign-in --------------------------------------------------------------------------------
+
+class SqlAlchemySignInChallengeRepository(_Repo):
+    """Challenges are written at once (not through the identity map): `save` updates attempts and use."""
+
+    def add(self, challenge: SignInChallenge) -> None:
+        self.uow.flush()  # the user row first (foreign key)
+        self.uow.execute(sa.insert(t.one_time_codes).values(**m.challenge_row(challenge)))
+
+    def get(self, challenge_id: str) -> SignInChallenge | None:
+        rows = self._rows(sa.select(t.one_time_codes).where(t.one_time_codes.c.id == challenge_id))
+        return m.challenge_from(rows[0]) if rows else None
+
+    def save(self, challenge: SignInChallenge) -> None:
+        row = m.challenge_row(challenge)
+        self.uow.execute(sa.update(t.one_time_codes).where(t.one_time_codes.c.id == challenge.id)
+                         .values(attempts_left=row["attempts_left"], used_at=row["used_at"]))
+
+    def latest_of_user(self, user_id: str) -> SignInChallenge | None:
+        c = t.one_time_codes.c
+        rows = self._rows(sa.select(t.one_time_codes).where(c.user_id == user_id)
+                          .order_by(c.issued_at.desc(), c.id.desc()).limit(1))
+        return m.challenge_from(rows[0]) if rows else None
+
+
+class SqlAlchemySessionRepository(_Repo):
+    def add(self, session: UserSession) -> None:
+        self.uow.flush()
+        self.uow.execute(sa.insert(t.sessions).values(**m.session_row(session)))
+
+    def by_token_hash(self, token_hash: str) -> UserSession | None:
+        rows = self._rows(sa.select(t.sessions).where(t.sessions.c.token_hash == token_hash))
+        return m.session_from(rows[0]) if rows else None
+
+    def of_user(self, user_id: str) -> Sequence[UserSession]:
+        c = t.sessions.c
+        rows = self._rows(sa.select(t.sessions).where(c.user_id == user_id, c.revoked_at.is_(None))
+                          .order_by(c.created_at, c.id))
+        return [m.session_from(r) for r in rows]
+
+    def save(self, session: UserSession) -> None:
+        row = m.session_row(session)
+        self.uow.execute(sa.update(t.sessions).where(t.sessions.c.id == session.id)
+                         .values(last_seen_at=row["last_seen_at"], revoked_at=row["revoked_at"]))
+
+
+class SqlAlchemySignInAttemptLog(_Repo):
+    def record(self, attempt: SignInAttempt) -> None:
+        self.uow.execute(sa.insert(t.signin_attempts).values(**m.attempt_row(attempt)))
+
+    def since(self, scope: AttemptScope, key: str, since: datetime) -> Sequence[SignInAttempt]:
+        c = t.signin_attempts.c
+        rows = self._rows(sa.select(t.signin_attempts).where(c.scope == scope.value, c.key == key, c.at >= since)
+                          .order_by(c.at, c.id))
+        return [m.attempt_from(r) for r in rows]
 
 
 # --- audit ----------------------------------------------------------------------------------

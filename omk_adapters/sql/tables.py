@@ -66,7 +66,57 @@ users = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     # OMK staff roles, comma-separated role names in alphabetical order ("" for client users)
     sa.Column("staff_roles", sa.String(200), nullable=False, server_default=""),
+    # the Argon2id hash (NULL: no password yet), an E.164 mobile number, and whether sign-in is refused
+    sa.Column("password_hash", sa.String(200)),
+    sa.Column("phone", sa.String(16)),
+    sa.Column("blocked", sa.Boolean(), nullable=False, server_default=sa.false()),
     sa.UniqueConstraint("email"),
+)
+
+# Sign-in challenges: the one-time code only as an HMAC under its own salt.
+one_time_codes = sa.Table(
+    "one_time_codes", metadata,
+    _id(primary_key=True),
+    _id("user_id", sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("purpose", sa.String(20), nullable=False),
+    sa.Column("channel", sa.String(10), nullable=False),
+    sa.Column("recipient", sa.String(254), nullable=False),
+    sa.Column("issued_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("attempts_left", sa.Integer(), nullable=False),
+    sa.Column("salt", sa.String(64), nullable=False),
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("used_at", UtcDateTime()),
+    sa.Column("source", sa.String(200)),
+    sa.Index(None, "user_id", "issued_at"),
+)
+
+# Server-side sessions: only the SHA-256 of the token is stored.
+sessions = sa.Table(
+    "sessions", metadata,
+    _id(primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    _id("user_id", sa.ForeignKey("users.id"), nullable=False),
+    _id("organization_id"),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("last_seen_at", UtcDateTime(), nullable=False),
+    sa.Column("idle_seconds", sa.Integer(), nullable=False),
+    sa.Column("absolute_seconds", sa.Integer(), nullable=False),
+    sa.Column("source", sa.String(200)),
+    sa.Column("revoked_at", UtcDateTime()),
+    sa.UniqueConstraint("token_hash"),
+    sa.Index(None, "user_id"),
+)
+
+# Failed sign-in attempts and the locks they triggered, per account (email) or source address.
+signin_attempts = sa.Table(
+    "signin_attempts", metadata,
+    _id(primary_key=True),
+    sa.Column("scope", sa.String(10), nullable=False),
+    sa.Column("key", sa.String(254), nullable=False),
+    sa.Column("kind", sa.String(10), nullable=False),
+    sa.Column("at", UtcDateTime(), nullable=False),
+    sa.Index(None, "scope", "key", "at"),
 )
 
 # A user's client roles in one organisation (comma-separated role names, alphabetical).

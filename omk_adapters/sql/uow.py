@@ -34,6 +34,9 @@ from omk_adapters.sql.repositories import (
     SqlAlchemyLotRepository,
     SqlAlchemyMembershipRepository,
     SqlAlchemyOrganizationRepository,
+    SqlAlchemySessionRepository,
+    SqlAlchemySignInAttemptLog,
+    SqlAlchemySignInChallengeRepository,
     SqlAlchemyUserRepository,
 )
 from omk_domain.auctions.model import Auction, Lot
@@ -191,6 +194,9 @@ class SqlAlchemyUnitOfWork:
         self.inbox = SqlAlchemyInboxStore(self)
         self.activity = SqlAlchemyLotActivityRepository(self)
         self.audit = SqlAlchemyAuditLog(self)
+        self.challenges = SqlAlchemySignInChallengeRepository(self)
+        self.sessions = SqlAlchemySessionRepository(self)
+        self.signin_attempts = SqlAlchemySignInAttemptLog(self)
 
     # --- transaction ------------------------------------------------------------------------
     def __enter__(self) -> SqlAlchemyUnitOfWork:

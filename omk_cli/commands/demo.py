@@ -36,6 +36,10 @@ def demo(ctx: typer.Context, *,
         c.print(table("Аукционы", ["Номер", "Название", "Статус", "Начало", "Окончание", "Лотов"],
                       ((a.number, a.title, AuctionStatus(a.status).label_ru, when(a.starts_at), when(a.ends_at),
                         a.lot_count) for a in summary.auctions), right=["Лотов"]))
+        c.print(table("Пользователи", ["Email", "Имя", "Роль", "Организация"],
+                      ((u["email"], u["name"], u["role"], u["organization_id"] or "ОМК") for u in summary.users)))
+        c.print(f"Пароль всех демо-пользователей: {summary.demo_password} "
+                "(код для входа — в папке outbox/ каталога данных)", markup=False)
         c.print(f"Пример файла лотов: {summary.sample_file}", markup=False)
         c.print("Что попробовать дальше:")
         for line in summary.try_next:

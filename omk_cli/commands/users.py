@@ -1,4 +1,4 @@
-"""`omk users`: create users (minimal until the identity issue completes them)."""
+"""`omk users`: create users (with a phone and a first password) and set a user's password."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from omk_cli import parsing
 from omk_cli.context import state
 from omk_cli.output import JsonFlag, fields, show
 from omk_domain.app.identity import RegisterUser
+from omk_domain.app.signin import SetPassword
 from omk_domain.identity.model import Role
 
 app = typer.Typer(help="Users: OMK staff and client users.", no_args_is_help=True)
@@ -24,11 +25,31 @@ def create(ctx: typer.Context, *,
                                                    "account_manager, support) or a client role.")],
            org: Annotated[str | None, typer.Option("--org", help="Organisation id or ИНН (not for organisers).")]
            = None,
+           phone: Annotated[str | None, typer.Option("--phone", help="Mobile number: sign-in codes go there by SMS.")]
+           = None,
+           password: Annotated[str | None, typer.Option("--password", help="A first password (the policy checks it).")]
+           = None,
            json_out: JsonFlag = False) -> None:
     """Create a user; a client user belongs to an organisation (as a member with the role), staff to none."""
     st = state(ctx)
     organization_id = parsing.organization_id(st, org) if org else None
-    user = st.handle(RegisterUser(email=email, full_name=name, role=role, organization_id=organization_id))
+    user = st.handle(RegisterUser(email=email, full_name=name, role=role, organization_id=organization_id,
+                                  phone=phone, password=password, source="cli"))
     show(json_out, user, lambda c: c.print(fields("Пользователь создан", [
         ("Id", user.id), ("Email", user.email), ("Имя", user.full_name), ("Роль", user.role.value),
-        ("Организация", user.organization_id)])))
+        ("Организация", user.organization_id), ("Телефон", user.phone),
+        ("Пароль", "задан" if user.password_hash else "не задан")])))
+
+
+@app.command("set-password")
+def set_password(ctx: typer.Context, user: Annotated[str, typer.Argument(help="User id or email.")], *,
+                 password: Annotated[str, typer.Option("--password", prompt=True, hide_input=True,
+                                                       confirmation_prompt=True,
+                                                       help="The new password (asked for, hidden, when not given).")],
+                 json_out: JsonFlag = False) -> None:
+    """Give a user a new password (checked by the policy, stored as an Argon2id hash, audited)."""
+    st = state(ctx)
+    user_id = parsing.user_id(st, user)
+    st.handle(SetPassword(user_id=user_id, password=password, source="cli"))
+    show(json_out, {"user_id": user_id, "password_set": True},
+         lambda c: c.print(fields("Пароль задан", [("Пользователь", user_id)])))

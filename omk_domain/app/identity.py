@@ -24,9 +24,11 @@ from omk_domain.identity.model import (
     Role,
     User,
 )
+from omk_domain.identity.passwords import PasswordPolicy
 from omk_domain.identity.policy import Permission, decide, only_assigned, require
 from omk_domain.identity.validators import validate_sap_customer_no
-from omk_domain.ports import AuditFilter, OrganizationFilter, UnitOfWork
+from omk_domain.notifications.messages import normalize_phone
+from omk_domain.ports import AuditFilter, OrganizationFilter, PasswordHasher, UnitOfWork
 from omk_domain.shared.clock import Clock
 from omk_domain.shared.errors import Conflict, Forbidden, InvalidValue, NotFound
 from omk_domain.shared.messages import Command
@@ -124,6 +126,10 @@ class RegisterUser(Command):
     full_name: str
     role: Role
     organization_id: str | None = None
+    #: a mobile number (sign-in codes go there by SMS) and a first password (checked by the policy)
+    phone: str | None = None
+    password: str | None = attrs.field(default=None, repr=False)
+    source: str | None = None
 
 
 class MembershipNotFound(NotFound):
@@ -351,15 +357,23 @@ def _require_page(limit: int | None, offset: int) -> None:
 # --- users ------------------------------------------------------------------------------------
 
 @handles(RegisterUser)
-def register_user(cmd: RegisterUser, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> User:
+def register_user(cmd: RegisterUser, *, actor: Actor, uow: UnitOfWork, clock: Clock,
+                  password_hasher: PasswordHasher | None = None) -> User:
     """A staff user holds its role as a staff role; a client user becomes a member of its
-    organisation with its role there."""
+    organisation with its role there. A password given is checked by the policy before anything is kept."""
     require(actor, Permission.USERS_MANAGE)
     now = clock.now()
     user = User.create(email=cmd.email, full_name=cmd.full_name, role=cmd.role,
                        organization_id=cmd.organization_id, now=now)
     if user.is_staff and only_assigned(actor, Permission.USERS_MANAGE):
         raise Forbidden(permission=Permission.USERS_MANAGE.value)
+    if cmd.phone:
+        user.phone = normalize_phone(cmd.phone)
+    if cmd.password is not None:
+        if password_hasher is None:
+            raise RuntimeError("RegisterUser with a password needs the password_hasher dependency")
+        PasswordPolicy().check(cmd.password, email=user.email, full_name=user.full_name)
+        user.password_hash = password_hasher.hash(cmd.password)
     with uow:
         if cmd.organization_id is not None:
             _organization_for(uow, actor, Permission.USERS_MANAGE, cmd.organization_id)
@@ -370,6 +384,10 @@ def register_user(cmd: RegisterUser, *, actor: Actor, uow: UnitOfWork, clock: Cl
             membership = Membership.start(user_id=user.id, organization_id=cmd.organization_id, now=now)
             membership.grant(frozenset({cmd.role}))
             uow.memberships.add(membership)
+        if user.password_hash is not None:
+            uow.audit.record(AuditEntry.of(actor, audit.PASSWORD_CHANGED, target_type="user", target_id=user.id,
+                                           organization_id=user.organization_id, now=now, source=cmd.source,
+                                           detail={"by": "staff", "at_creation": True}))
         uow.commit()
     return user
 

@@ -28,6 +28,15 @@ ORGANIZATION_UNBLOCKED = "organization.unblocked"
 ORGANIZATION_EDITED = "organization.edited"
 ROLE_GRANTED = "role.granted"
 ROLE_REVOKED = "role.revoked"
+SIGNIN_PASSWORD_OK = "signin.password_ok"
+SIGNIN_FAILED = "signin.failed"
+SIGNIN_OK = "signin.ok"
+CODE_SENT = "code.sent"
+CODE_FAILED = "code.failed"
+ACCOUNT_LOCKED = "account.locked"
+ADDRESS_THROTTLED = "address.throttled"
+PASSWORD_CHANGED = "password.changed"
+SESSION_REVOKED = "session.revoked"
 
 
 class AuditActionInvalid(InvalidValue):

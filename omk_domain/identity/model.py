@@ -292,6 +292,12 @@ class User:
     created_at: datetime
     staff_roles: frozenset[Role] = attrs.field(
         converter=_roles, default=attrs.Factory(_default_staff_roles, takes_self=True))
+    #: the Argon2id hash of the password (None: no password yet, so no sign-in)
+    password_hash: str | None = attrs.field(default=None, repr=False, metadata={"secret": True})
+    #: a mobile number in E.164: sign-in codes go there by SMS, else by email
+    phone: str | None = None
+    #: a blocked user cannot sign in
+    blocked: bool = False
 
     @property
     def is_staff(self) -> bool:

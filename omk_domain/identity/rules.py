@@ -36,5 +36,11 @@ LAST_ADMINISTRATOR_STAYS = Rule("last_administrator_stays", "Последнег�
 ACCOUNT_MANAGER_ASSIGNED_ONLY = Rule("account_manager_assigned_only",
                                      "Менеджер по работе с клиентами видит только закреплённые за ним организации")
 ROLE_CHANGES_AUDITED = Rule("role_changes_audited", "Выдача и снятие ролей записываются в журнал аудита")
+# sign-in and sessions (signin.py; their use cases in omk_domain/app/signin.py)
+SIGN_IN_TWO_STEPS = Rule("sign_in_two_steps", "Вход — пароль и одноразовый код")
+SIGN_IN_REVEALS_NOTHING = Rule("sign_in_reveals_nothing",
+                               "Ответ на неудачный вход не выдаёт, есть ли такой пользователь")
+LOCKOUT_IS_TEMPORARY = Rule("lockout_is_temporary", "Блокировка после неудачных попыток временная")
+SESSIONS_END = Rule("sessions_end", "Сеанс завершается по бездействию, по сроку и по выходу")
 
 RULES: tuple[Rule, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Rule))

@@ -13,6 +13,7 @@ from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.model import Membership, Organization, OrganizationStatus, User
+from omk_domain.identity.signin import AttemptScope, SignInAttempt, SignInChallenge, UserSession
 from omk_domain.notifications.messages import DeliveryFailed, EmailMessage, SmsMessage
 from omk_domain.shared.clock import Clock
 from omk_domain.shared.messages import Event
@@ -43,6 +44,9 @@ __all__ = [
     "OutboxStore",
     "OwnBid",
     "PasswordHasher",
+    "SessionRepository",
+    "SignInAttemptLog",
+    "SignInChallengeRepository",
     "SmsMessage",
     "SmsSender",
     "StoredOutcome",
@@ -170,6 +174,34 @@ class UserRepository(Protocol):
     def list(self) -> Sequence[User]: ...
 
 
+class SignInChallengeRepository(Protocol):
+    """Sign-in challenges (their one-time codes kept hashed); `save` keeps spent attempts and use."""
+
+    def add(self, challenge: SignInChallenge) -> None: ...
+    def get(self, challenge_id: str) -> SignInChallenge | None: ...
+    def save(self, challenge: SignInChallenge) -> None: ...
+    def latest_of_user(self, user_id: str) -> SignInChallenge | None:
+        """The challenge issued last to the user (for the resend cooldown)."""
+
+
+class SessionRepository(Protocol):
+    """Server-side sessions, found by the SHA-256 of their token (the token itself is never stored)."""
+
+    def add(self, session: UserSession) -> None: ...
+    def by_token_hash(self, token_hash: str) -> UserSession | None: ...
+    def of_user(self, user_id: str) -> Sequence[UserSession]:
+        """The user's sessions not revoked yet, oldest first."""
+    def save(self, session: UserSession) -> None: ...
+
+
+class SignInAttemptLog(Protocol):
+    """Failed sign-in attempts and the locks they triggered, per account and per source address."""
+
+    def record(self, attempt: SignInAttempt) -> None: ...
+    def since(self, scope: AttemptScope, key: str, since: datetime) -> Sequence[SignInAttempt]:
+        """The key's attempts from `since` on (inclusive), oldest first."""
+
+
 @attrs.frozen(kw_only=True)
 class StoredOutcome:
     """The first outcome of a command carrying an idempotency key."""
@@ -244,6 +276,9 @@ class UnitOfWork(Protocol):
     inbox: InboxStore
     activity: LotActivityRepository
     audit: AuditLog
+    challenges: SignInChallengeRepository
+    sessions: SessionRepository
+    signin_attempts: SignInAttemptLog
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *args: object) -> None: ...

@@ -36,8 +36,9 @@ def to_jsonable(value: Any) -> Any:
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return value.value
-    if attrs.has(type(value)):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    if attrs.has(type(value)):  # fields marked secret (a password hash) never leave in JSON
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in attrs.fields(type(value))
+                if not f.metadata.get("secret")}
     if isinstance(value, (list, tuple, frozenset, set)):
         return [to_jsonable(v) for v in value]
     if isinstance(value, dict):

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from omk_adapters.demo import ORGS, inn10, inn12
+from omk_adapters.demo import DEMO_PASSWORD, ORGS, inn10, inn12
+from omk_domain.identity.model import Role
 from omk_domain.identity.validators import inn_is_valid
 from tests.cli.conftest import Omk
 
@@ -20,6 +21,9 @@ def test_the_demo_seeds_every_state_migrates_itself_and_runs_twice(omk: Omk, tmp
     assert first["created"] is True
     assert {a["status"] for a in first["auctions"]} == EVERY_STATE
     assert len(first["organizations"]) == 7
+    assert {u["role"] for u in first["users"]} == {r.value for r in Role}
+    assert first["demo_password"] == DEMO_PASSWORD
+    assert "password_hash" not in first["users"][0]
     assert all(inn_is_valid(o["inn"]) for o in first["organizations"])
     statuses = sorted(o["status"] for o in omk.json("orgs", "list"))
     assert statuses == ["active"] * 5 + ["applied", "blocked"]

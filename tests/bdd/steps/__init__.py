@@ -13,4 +13,5 @@ pytest_plugins = [
     "tests.bdd.steps.journal_steps",
     "tests.bdd.steps.identity_steps",
     "tests.bdd.steps.roles_steps",
+    "tests.bdd.steps.signin_steps",
 ]

@@ -1,0 +1,406 @@
+"""Credentials and sign-in: set a password; sign in with a password and a one-time code sent by SMS or
+email; resolve, end and end-everywhere server-side sessions. Failures are throttled per account and per
+source address, and every security event is audited in the same unit of work as the change it records.
+
+A password, a code or a session token is never put in an error, an audit entry or a log line.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from omk_domain.app.bus import handles
+from omk_domain.identity import audit
+from omk_domain.identity.audit import AuditEntry
+from omk_domain.identity.model import Actor, User, UserNotFound
+from omk_domain.identity.otp import CodeAlreadyUsed, CodePurpose, OneTimeCode, check_resend
+from omk_domain.identity.passwords import PasswordPolicy
+from omk_domain.identity.policy import Permission, decide, only_assigned, require
+from omk_domain.identity.signin import (
+    ACCOUNT_RULE,
+    ADDRESS_RULE,
+    AccountBlocked,
+    AccountTemporarilyLocked,
+    AttemptKind,
+    AttemptScope,
+    ChallengeNotFound,
+    Channel,
+    SessionInvalid,
+    SessionTimeouts,
+    SignInAttempt,
+    SignInChallenge,
+    ThrottleRule,
+    TooManyAttemptsFromAddress,
+    UserSession,
+    WrongEmailOrPassword,
+    hash_token,
+)
+from omk_domain.notifications.messages import EmailMessage, SmsMessage
+from omk_domain.ports import CodeGenerator, Mailer, PasswordHasher, SmsSender, UnitOfWork
+from omk_domain.shared.clock import Clock
+from omk_domain.shared.errors import DomainError, Forbidden
+from omk_domain.shared.ids import new_id
+from omk_domain.shared.messages import Command
+
+UNKNOWN_ADDRESS = "unknown"
+#: what a password is checked against when the email is unknown, so both answers take as long
+_DUMMY_PASSWORD = "Неизвестный-пользователь-0"
+_dummy_hashes: dict[int, str] = {}
+
+
+# --- commands and results ---------------------------------------------------------------------
+
+@attrs.frozen(kw_only=True)
+class SetPassword(Command):
+    """Give a user a new password (checked by the policy, stored as an Argon2id hash)."""
+
+    user_id: str
+    password: str = attrs.field(repr=False)
+    source: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class StartSignIn(Command):
+    """First step: email and password; a one-time code goes to the user's phone or mailbox."""
+
+    email: str
+    password: str = attrs.field(repr=False)
+    source_address: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CompleteSignIn(Command):
+    """Second step: the code answers the challenge; a new session begins."""
+
+    challenge_id: str
+    code: str = attrs.field(repr=False)
+    source_address: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ResendCode(Command):
+    """A new code for a challenge not answered yet, once the cooldown has passed."""
+
+    challenge_id: str
+    source_address: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ResolveSession(Command):
+    """The actor a session token stands for; refreshes the session's last use."""
+
+    token: str = attrs.field(repr=False)
+
+
+@attrs.frozen(kw_only=True)
+class SignOut(Command):
+    token: str = attrs.field(repr=False)
+    source_address: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SignOutEverywhere(Command):
+    """End every session of a user (the user itself or OMK staff who manage users)."""
+
+    user_id: str
+    source: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SignInChallengeIssued:
+    challenge_id: str
+    channel: Channel
+    expires_at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class SignedIn:
+    """The token is shown here once; the store keeps only its SHA-256."""
+
+    token: str = attrs.field(repr=False)
+    session_id: str
+    actor: Actor
+    expires_at: datetime
+
+
+# --- passwords --------------------------------------------------------------------------------
+
+@handles(SetPassword)
+def set_password(cmd: SetPassword, *, actor: Actor, uow: UnitOfWork, clock: Clock,
+                 password_hasher: PasswordHasher, password_policy: PasswordPolicy | None = None) -> None:
+    """The user itself, or OMK staff who manage users (an account manager: its organisations' users)."""
+    with uow:
+        user = uow.users.get(cmd.user_id)
+        if actor.user_id != user.id:
+            _require_staff_over(uow, actor, user)
+        (password_policy or PasswordPolicy()).check(cmd.password, email=user.email, full_name=user.full_name)
+        user.password_hash = password_hasher.hash(cmd.password)
+        now = clock.now()
+        uow.audit.record(_entry(audit.PASSWORD_CHANGED, actor_user_id=actor.user_id,
+                                actor_organization_id=actor.organization_id, user=user, now=now,
+                                source=cmd.source, detail={"by": "self" if actor.user_id == user.id else "staff"}))
+        uow.commit()
+
+
+def _require_staff_over(uow: UnitOfWork, actor: Actor, user: User) -> None:
+    """Staff with users.manage; an account manager only over users of its organisations; others learn nothing."""
+    if not actor.is_staff:
+        raise UserNotFound(user_id=user.id)
+    require(actor, Permission.USERS_MANAGE)
+    if user.organization_id is None:  # another OMK employee: not for an account manager
+        if only_assigned(actor, Permission.USERS_MANAGE):
+            raise Forbidden(permission=Permission.USERS_MANAGE.value)
+        return
+    org = uow.organizations.get(user.organization_id)
+    if not decide(actor, Permission.USERS_MANAGE, org.id, manager_user_id=org.manager_user_id):
+        raise UserNotFound(user_id=user.id)
+
+
+# --- sign-in ----------------------------------------------------------------------------------
+
+@handles(StartSignIn, public=True)
+def start_sign_in(cmd: StartSignIn, *, actor: Actor | None, uow: UnitOfWork, clock: Clock,
+                  password_hasher: PasswordHasher, codes: CodeGenerator, mailer: Mailer,
+                  sms: SmsSender) -> SignInChallengeIssued:
+    """Check the password, then send a one-time code. An unknown email, a user without a password and a
+    wrong password get one answer (WrongEmailOrPassword) after the same Argon2 work."""
+    now = clock.now()
+    email = (cmd.email or "").strip().lower()
+    address = _address(cmd.source_address)
+    with uow:
+        _require_not_throttled(uow, email, address, now)
+        user = uow.users.by_email(email) if email else None
+        stored = user.password_hash if user is not None else None
+        ok = password_hasher.verify(stored or _dummy_hash(password_hasher), cmd.password) and stored is not None
+        if user is None or not ok:
+            _failed(uow, email, address, now=now, user=user, action=audit.SIGNIN_FAILED,
+                    detail={"reason": "unknown_email" if user is None else "wrong_password"})
+            uow.commit()
+            raise WrongEmailOrPassword()
+        if user.blocked:
+            uow.audit.record(_entry(audit.SIGNIN_FAILED, user=user, now=now, source=address,
+                                    detail={"reason": "blocked"}))
+            uow.commit()
+            raise AccountBlocked()
+        assert stored is not None
+        if password_hasher.needs_rehash(stored):  # the only moment the password is at hand
+            user.password_hash = password_hasher.hash(cmd.password)
+        uow.audit.record(_entry(audit.SIGNIN_PASSWORD_OK, user=user, now=now, source=address))
+        challenge = _issue(uow, user, now, address, codes=codes, mailer=mailer, sms=sms)
+        uow.commit()
+    return SignInChallengeIssued(challenge_id=challenge.id, channel=challenge.channel,
+                                 expires_at=challenge.code.expires_at)
+
+
+@handles(ResendCode, public=True)
+def resend_code(cmd: ResendCode, *, actor: Actor | None, uow: UnitOfWork, clock: Clock, codes: CodeGenerator,
+                mailer: Mailer, sms: SmsSender) -> SignInChallengeIssued:
+    """A new code (and challenge) replaces the old one, once the cooldown since the last code has passed."""
+    now = clock.now()
+    address = _address(cmd.source_address)
+    with uow:
+        old = uow.challenges.get(cmd.challenge_id)
+        if old is None or old.code.used_at is not None or old.code.is_expired(now):
+            raise ChallengeNotFound()
+        user = uow.users.get(old.user_id)
+        _require_not_throttled(uow, user.email, address, now)
+        latest = uow.challenges.latest_of_user(user.id)
+        check_resend(latest.code if latest is not None else None, now)
+        old.code.used_at = now  # the old code no longer works
+        uow.challenges.save(old)
+        challenge = _issue(uow, user, now, address, codes=codes, mailer=mailer, sms=sms)
+        uow.commit()
+    return SignInChallengeIssued(challenge_id=challenge.id, channel=challenge.channel,
+                                 expires_at=challenge.code.expires_at)
+
+
+@handles(CompleteSignIn, public=True)
+def complete_sign_in(cmd: CompleteSignIn, *, actor: Actor | None, uow: UnitOfWork, clock: Clock,
+                     session_timeouts: SessionTimeouts | None = None) -> SignedIn:
+    """Accept the code once; a new session (a new random id) for the organisation of the first membership.
+
+    A refused code keeps its spent attempt (committed before the error is raised)."""
+    timeouts = session_timeouts or SessionTimeouts()
+    now = clock.now()
+    address = _address(cmd.source_address)
+    with uow:
+        challenge = uow.challenges.get(cmd.challenge_id)
+        if challenge is None:
+            raise ChallengeNotFound()
+        user = uow.users.get(challenge.user_id)
+        _require_not_throttled(uow, user.email, address, now)
+        wrong = not challenge.code.matches(cmd.code)
+        try:
+            challenge.code.verify(cmd.code, now)
+        except DomainError as refused:
+            uow.challenges.save(challenge)
+            detail = {"reason": refused.code, "attempts_left": challenge.code.attempts_left}
+            if wrong and not isinstance(refused, CodeAlreadyUsed):
+                _failed(uow, user.email, address, now=now, user=user, action=audit.CODE_FAILED, detail=detail)
+            else:
+                uow.audit.record(_entry(audit.CODE_FAILED, user=user, now=now, source=address, detail=detail))
+            uow.commit()
+            raise
+        uow.challenges.save(challenge)
+        if user.blocked:
+            uow.audit.record(_entry(audit.SIGNIN_FAILED, user=user, now=now, source=address,
+                                    detail={"reason": "blocked"}))
+            uow.commit()
+            raise AccountBlocked()
+        signed_in_actor = _actor_of(uow, user, None)
+        session, token = UserSession.start(user_id=user.id, organization_id=signed_in_actor.organization_id,
+                                           now=now, source=address, idle_timeout=timeouts.idle,
+                                           absolute_timeout=timeouts.absolute)
+        uow.sessions.add(session)
+        uow.audit.record(_entry(audit.SIGNIN_OK, user=user, now=now, source=address,
+                                detail={"session_id": session.id, "channel": challenge.channel.value}))
+        uow.commit()
+    return SignedIn(token=token, session_id=session.id, actor=signed_in_actor, expires_at=session.expires_at())
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+@handles(ResolveSession, public=True)
+def resolve_session(cmd: ResolveSession, *, actor: Actor | None, uow: UnitOfWork, clock: Clock) -> Actor:
+    """The actor of a live session; SessionInvalid for an unknown, revoked or expired one, or a blocked user."""
+    now = clock.now()
+    with uow:
+        session = uow.sessions.by_token_hash(hash_token(cmd.token or ""))
+        if session is None:
+            raise SessionInvalid()
+        session.touch(now)
+        user = uow.users.get(session.user_id)
+        if user.blocked:
+            raise SessionInvalid()
+        resolved = _actor_of(uow, user, session.organization_id)
+        uow.sessions.save(session)
+        uow.commit()
+    return resolved
+
+
+@handles(SignOut, public=True)
+def sign_out(cmd: SignOut, *, actor: Actor | None, uow: UnitOfWork, clock: Clock) -> bool:
+    """End the session of the token; False (and nothing said) when there was none to end."""
+    now = clock.now()
+    with uow:
+        session = uow.sessions.by_token_hash(hash_token(cmd.token or ""))
+        if session is None or not session.revoke(now):
+            return False
+        uow.sessions.save(session)
+        user = uow.users.get(session.user_id)
+        uow.audit.record(_entry(audit.SESSION_REVOKED, user=user, now=now, source=_address(cmd.source_address),
+                                detail={"session_id": session.id, "by": "sign_out"}))
+        uow.commit()
+    return True
+
+
+@handles(SignOutEverywhere)
+def sign_out_everywhere(cmd: SignOutEverywhere, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> int:
+    """End every session of the user; return how many ended."""
+    now = clock.now()
+    with uow:
+        user = uow.users.get(cmd.user_id)
+        if actor.user_id != user.id:
+            _require_staff_over(uow, actor, user)
+        ended = 0
+        for session in uow.sessions.of_user(user.id):
+            if session.revoke(now):
+                uow.sessions.save(session)
+                ended += 1
+        uow.audit.record(_entry(audit.SESSION_REVOKED, actor_user_id=actor.user_id,
+                                actor_organization_id=actor.organization_id, user=user, now=now,
+                                source=cmd.source, detail={"sessions": ended, "by": "sign_out_everywhere"}))
+        uow.commit()
+    return ended
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+def _address(source: str | None) -> str:
+    return (source or "").strip()[:200] or UNKNOWN_ADDRESS
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    key = id(hasher)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = hasher.hash(_DUMMY_PASSWORD)
+    return _dummy_hashes[key]
+
+
+def _entry(action: str, *, user: User | None, now: datetime, source: str | None, target_id: str | None = None,
+           actor_user_id: str | None = None, actor_organization_id: str | None = None,
+           detail: dict[str, Any] | None = None) -> AuditEntry:
+    """An audit entry about a user (or an account named by email that matches no user)."""
+    subject = user.id if user is not None else (target_id or "unknown")
+    return AuditEntry(id=new_id(), at=now, action=action, actor_user_id=actor_user_id or subject,
+                      actor_organization_id=actor_organization_id, target_type="user" if user else "account",
+                      target_id=subject, organization_id=user.organization_id if user else None,
+                      detail=detail or {}, source=(source or "")[:200] or None)
+
+
+def _require_not_throttled(uow: UnitOfWork, email: str, address: str, now: datetime) -> None:
+    left = _locked_for(uow, AttemptScope.ADDRESS, address, ADDRESS_RULE, now)
+    if left:
+        raise TooManyAttemptsFromAddress(seconds_left=left)
+    left = _locked_for(uow, AttemptScope.ACCOUNT, email, ACCOUNT_RULE, now)
+    if left:
+        raise AccountTemporarilyLocked(seconds_left=left)
+
+
+def _locked_for(uow: UnitOfWork, scope: AttemptScope, key: str, rule: ThrottleRule, now: datetime) -> int:
+    return rule.seconds_locked(uow.signin_attempts.since(scope, key, now - rule.lookback), now)
+
+
+def _failed(uow: UnitOfWork, email: str, address: str, *, now: datetime, user: User | None, action: str,
+            detail: dict[str, Any]) -> None:
+    """Audit a failure and count it for the account and the address; lock either at its limit."""
+    uow.audit.record(_entry(action, user=user, target_id=email, now=now, source=address, detail=detail))
+    for scope, key, rule, locked in ((AttemptScope.ACCOUNT, email, ACCOUNT_RULE, audit.ACCOUNT_LOCKED),
+                                     (AttemptScope.ADDRESS, address, ADDRESS_RULE, audit.ADDRESS_THROTTLED)):
+        if not key:
+            continue
+        uow.signin_attempts.record(SignInAttempt(scope=scope, key=key, kind=AttemptKind.FAILURE, at=now))
+        if rule.should_lock(uow.signin_attempts.since(scope, key, now - rule.lookback), now):
+            uow.signin_attempts.record(SignInAttempt(scope=scope, key=key, kind=AttemptKind.LOCK, at=now))
+            uow.audit.record(_entry(locked, user=user, target_id=email, now=now, source=address,
+                                    detail={"scope": scope.value,
+                                            "seconds": int(rule.lockout / timedelta(seconds=1))}))
+
+
+def _issue(uow: UnitOfWork, user: User, now: datetime, address: str, *, codes: CodeGenerator, mailer: Mailer,
+           sms: SmsSender) -> SignInChallenge:
+    """Issue a sign-in code, store its hash, send it by SMS (when the user has a phone) or email."""
+    channel = Channel.SMS if user.phone else Channel.EMAIL
+    recipient = user.phone if user.phone else user.email
+    assert recipient is not None
+    code = codes.new_code()
+    challenge = SignInChallenge(user_id=user.id, channel=channel, source=address,
+                                code=OneTimeCode.issue(purpose=CodePurpose.SIGN_IN, recipient=recipient,
+                                                       code=code, now=now))
+    uow.challenges.add(challenge)
+    minutes = int((challenge.code.expires_at - now) / timedelta(minutes=1))
+    text = (f"Код для входа в ОМК Цифровые сервисы: {code}. Действует {minutes} мин. "
+            "Никому его не сообщайте.")
+    if channel is Channel.SMS:
+        sms.send(SmsMessage(to=recipient, text=text))
+    else:
+        mailer.send(EmailMessage(to=recipient, subject="Код для входа", text=text))
+    uow.audit.record(_entry(audit.CODE_SENT, user=user, now=now, source=address,
+                            detail={"channel": channel.value, "challenge_id": challenge.id}))
+    return challenge
+
+
+def _actor_of(uow: UnitOfWork, user: User, organization_id: str | None) -> Actor:
+    """OMK staff act with their staff roles; a client for `organization_id`, or its first membership."""
+    if user.is_staff:
+        return Actor(user_id=user.id, roles=user.staff_roles or {user.role})
+    if organization_id is not None:
+        membership = uow.memberships.find(user.id, organization_id)
+    else:
+        membership = next((ms for ms in uow.memberships.of_user(user.id) if ms.roles), None)
+    if membership is None or not membership.roles:
+        raise SessionInvalid()
+    return Actor(user_id=user.id, roles=membership.roles, organization_id=membership.organization_id)

@@ -1,0 +1,156 @@
+"""Sign-in steps: a person signs in with a password and the code read back from the local outbox
+folder, as a newcomer would; then uses, outlives or ends the session."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import attrs
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from omk_adapters.memory.security import FixedCodeGenerator
+from omk_adapters.notify.local import LocalFolderMailer, LocalFolderSmsSender, LocalOutbox, mail_folder, sms_file
+from omk_adapters.security.passwords import Argon2idPasswordHasher
+from omk_domain.app.identity import RegisterUser
+from omk_domain.app.signin import CompleteSignIn, ResolveSession, SignOut, StartSignIn
+from omk_domain.identity.model import Role
+from omk_domain.identity.otp import CodeAlreadyUsed
+from omk_domain.identity.signin import AccountTemporarilyLocked, WrongEmailOrPassword
+from omk_domain.shared.errors import DomainError
+from tests.bdd.steps.world import World
+
+#: the person's name as the features decline it → their email
+EMAILS = {"Анна": "anna@client.ru", "Анны": "anna@client.ru"}
+PERSON = r"«(?P<person>[^»]+)»"
+REFUSALS: dict[str, type[DomainError]] = {
+    "код уже использован": CodeAlreadyUsed,
+    "неверный адрес или пароль": WrongEmailOrPassword,
+    "учётная запись временно заблокирована": AccountTemporarilyLocked,
+}
+
+
+@attrs.define
+class SignIn:
+    """What the sign-in scenario holds: the outbox to read codes from, challenges, tokens, the last refusal."""
+
+    world: World
+    outbox: LocalOutbox
+    challenge: str | None = None
+    code: str | None = None
+    tokens: dict[str, str] = attrs.Factory(dict)
+    error: DomainError | None = None
+
+    def start(self, email: str, password: str) -> None:
+        self.world.clock.advance(timedelta(seconds=1))  # so the latest message in the outbox is this one
+        self.error = None
+        try:
+            self.challenge = self.world.bus.handle(StartSignIn(email=email, password=password,
+                                                               source_address="192.0.2.10"), None).challenge_id
+        except DomainError as exc:
+            self.error = exc
+
+    def complete(self, email: str, code: str) -> None:
+        if self.error is not None:
+            return
+        assert self.challenge is not None
+        try:
+            signed = self.world.bus.handle(CompleteSignIn(challenge_id=self.challenge, code=code,
+                                                          source_address="192.0.2.10"), None)
+            self.tokens[email] = signed.token
+        except DomainError as exc:
+            self.error = exc
+
+    def session_alive(self, email: str) -> bool:
+        try:
+            self.world.bus.handle(ResolveSession(token=self.tokens[email]), None)
+        except DomainError:
+            return False
+        return True
+
+
+@pytest.fixture
+def signin(world: World, tmp_path: Path) -> SignIn:
+    world.bus.deps = {**world.bus.deps,
+                      "password_hasher": Argon2idPasswordHasher(time_cost=1, memory_kib=64, parallelism=1),
+                      "codes": FixedCodeGenerator(["424242", "515151"]),
+                      "mailer": LocalFolderMailer(mail_folder(tmp_path), sender="noreply@omk.local",
+                                                  clock=world.clock),
+                      "sms": LocalFolderSmsSender(sms_file(tmp_path), clock=world.clock)}
+    return SignIn(world=world, outbox=LocalOutbox.in_data_dir(tmp_path))
+
+
+@given(parsers.re(rf"у {PERSON} есть учётная запись с паролем «(?P<password>[^»]+)»"))
+def account_with_password(signin: SignIn, person: str, password: str) -> None:
+    org = signin.world.register("ООО «Ромашка»")
+    signin.world.run(RegisterUser(email=EMAILS[person], full_name="Анна Петрова", role=Role.BIDDER,
+                                  organization_id=org.id, password=password))
+
+
+@when(parsers.re(rf"{PERSON} входит с паролем «(?P<password>[^»]+)»"))
+def signs_in(signin: SignIn, person: str, password: str) -> None:
+    signin.start(EMAILS[person], password)
+
+
+@when(parsers.re(r"входят с адресом (?P<email>\S+) и паролем «(?P<password>[^»]+)»"))
+def signs_in_as(signin: SignIn, email: str, password: str) -> None:
+    signin.start(email, password)
+
+
+@when(parsers.re(r"(?P<times>\d+) раз подряд вводят неверный пароль «(?P<person>[^»]+)»"))
+def wrong_passwords(signin: SignIn, times: str, person: str) -> None:
+    for _ in range(int(times)):
+        signin.start(EMAILS[person], "Подбираю-пароль-0")
+        assert isinstance(signin.error, WrongEmailOrPassword)
+
+
+@when(parsers.re(rf"{PERSON} вводит код из последнего письма"))
+def enters_code(signin: SignIn, person: str) -> None:
+    mail = signin.outbox.latest_email(EMAILS[person])
+    assert mail is not None, "no email in the outbox"
+    found = re.search(r"\b(\d{6})\b", mail.text)
+    assert found is not None
+    signin.code = found.group(1)
+    signin.complete(EMAILS[person], signin.code)
+
+
+@when(parsers.re(rf"{PERSON} вводит тот же код ещё раз"))
+def enters_code_again(signin: SignIn, person: str) -> None:
+    assert signin.code is not None
+    signin.complete(EMAILS[person], signin.code)
+
+
+@when(parsers.re(r"проходит (?P<minutes>\d+) мин"))
+def time_passes(signin: SignIn, minutes: str) -> None:
+    signin.world.clock.advance(timedelta(minutes=int(minutes)))
+
+
+@when(parsers.re(rf"{PERSON} работает в кабинете каждые (?P<pause>\d+) мин в течение (?P<total>\d+) мин"))
+def works(signin: SignIn, person: str, pause: str, total: str) -> None:
+    for _ in range(int(total) // int(pause)):
+        signin.world.clock.advance(timedelta(minutes=int(pause)))
+        if not signin.session_alive(EMAILS[person]):
+            return
+
+
+@when(parsers.re(rf"{PERSON} выходит"))
+def signs_out(signin: SignIn, person: str) -> None:
+    assert signin.world.bus.handle(SignOut(token=signin.tokens[EMAILS[person]]), None) is True
+
+
+@then(parsers.re(rf"сеанс {PERSON} (?P<state>действует|завершён)"))
+def session_state(signin: SignIn, person: str, state: str) -> None:
+    assert signin.error is None, f"sign-in refused: {signin.error}"
+    assert signin.session_alive(EMAILS[person]) is (state == "действует")
+
+
+@then(parsers.re(r"вход отклонён: (?P<reason>.+)"))
+def refused(signin: SignIn, reason: str) -> None:
+    assert isinstance(signin.error, REFUSALS[reason]), f"expected {reason}, got {signin.error!r}"
+
+
+@then("письмо с кодом не отправлено")
+def no_code_sent(signin: SignIn) -> None:
+    assert signin.outbox.emails() == []
