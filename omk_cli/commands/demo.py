@@ -10,6 +10,7 @@ from rich.console import Console
 from omk_cli.context import state
 from omk_cli.output import JsonFlag, show, table, when
 from omk_domain.auctions.values import AuctionStatus
+from omk_domain.identity.model import Role
 
 
 def demo(ctx: typer.Context, *,
@@ -36,8 +37,11 @@ def demo(ctx: typer.Context, *,
         c.print(table("Аукционы", ["Номер", "Название", "Статус", "Начало", "Окончание", "Лотов"],
                       ((a.number, a.title, AuctionStatus(a.status).label_ru, when(a.starts_at), when(a.ends_at),
                         a.lot_count) for a in summary.auctions), right=["Лотов"]))
+        names = {o["id"]: o["name"] for o in summary.organizations}
         c.print(table("Пользователи", ["Email", "Имя", "Роль", "Организация"],
-                      ((u["email"], u["name"], u["role"], u["organization_id"] or "ОМК") for u in summary.users)))
+                      ((u["email"], u["name"], Role(u["role"]).label_ru,
+                        names.get(u["organization_id"], u["organization_id"]) if u["organization_id"] else "ОМК")
+                       for u in summary.users)))
         c.print(f"Пароль всех демо-пользователей: {summary.demo_password} "
                 "(код для входа — в папке outbox/ каталога данных)", markup=False)
         c.print(f"Пример файла лотов: {summary.sample_file}", markup=False)
