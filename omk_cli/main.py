@@ -14,7 +14,21 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from omk_cli.commands import admissions, auctions, audit, bids, db, demo, journal, lots, orgs, roles, runners, users
+from omk_cli.commands import (
+    admissions,
+    auctions,
+    audit,
+    bids,
+    db,
+    demo,
+    journal,
+    lots,
+    orgs,
+    roles,
+    runners,
+    tokens,
+    users,
+)
 from omk_cli.context import CliState, ServicesFactory, default_services_factory
 from omk_cli.errors import EXIT_CODES_HELP, ExitCode, classify
 from omk_cli.output import report_failure
@@ -69,6 +83,7 @@ def create_app(services_factory: ServicesFactory | None = None) -> typer.Typer:
     app.add_typer(orgs.app, name="orgs")
     app.add_typer(users.app, name="users")
     app.add_typer(roles.app, name="roles")
+    app.add_typer(tokens.app, name="tokens")
     app.add_typer(audit.app, name="audit")
     app.add_typer(auctions.app, name="auctions")
     app.add_typer(lots.app, name="lots")

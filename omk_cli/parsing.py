@@ -14,6 +14,7 @@ from omk_adapters.files.moscow import parse_moment
 from omk_cli.context import CliState
 from omk_domain.auctions.errors import AuctionInvalid
 from omk_domain.identity.model import OrganizationNotFound, Role, UserNotFound
+from omk_domain.identity.policy import Permission
 from omk_domain.shared.money import Money
 
 
@@ -82,3 +83,18 @@ def role(text: str) -> Role:
         return Role(text.strip().lower())
     except ValueError:
         raise typer.BadParameter(f"unknown role {text!r}; one of: {', '.join(r.value for r in Role)}") from None
+
+
+def permission(text: str) -> Permission:
+    """A permission by its dotted name («auction.view»); a usage error otherwise."""
+    try:
+        return Permission(text.strip().lower())
+    except ValueError:
+        raise typer.BadParameter(f"unknown permission {text!r}; one of: {', '.join(p.value for p in Permission)}") \
+            from None
+
+
+def until(text: str) -> datetime:
+    """An expiry: a date («2027-01-31») means through that day, Moscow time; a moment is taken as it is."""
+    moment_ = parse_moment(text)
+    return moment_ + timedelta(days=1) if len(text.strip()) == 10 else moment_

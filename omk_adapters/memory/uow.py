@@ -14,7 +14,9 @@ from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus, LotStatus
 from omk_domain.identity.audit import AuditEntry, action_matches
 from omk_domain.identity.model import Membership, Organization, OrganizationNotFound, User, UserNotFound
+from omk_domain.identity.reset import PasswordReset
 from omk_domain.identity.signin import AttemptScope, SignInAttempt, SignInChallenge, UserSession
+from omk_domain.identity.tokens import ApiToken
 from omk_domain.ports import (
     AuctionFilter,
     AuditFilter,
@@ -47,6 +49,8 @@ class MemoryStore:
         self.challenges: dict[str, SignInChallenge] = {}
         self.sessions: dict[str, UserSession] = {}
         self.signin_attempts: list[SignInAttempt] = []
+        self.api_tokens: dict[str, ApiToken] = {}
+        self.password_resets: dict[str, PasswordReset] = {}
 
     def __deepcopy__(self, memo: dict[int, Any]) -> MemoryStore:
         clone = MemoryStore.__new__(MemoryStore)
@@ -272,6 +276,43 @@ class MemorySessionRepository(_Repo):
         self.s.sessions[session.id] = copy.deepcopy(session)
 
 
+class MemoryApiTokenRepository(_Repo):
+    """API tokens by id; found by the hash of their secret, as the SQL table is."""
+
+    def add(self, token: ApiToken) -> None:
+        self.s.api_tokens[token.id] = copy.deepcopy(token)
+
+    def get(self, token_id: str) -> ApiToken | None:
+        found = self.s.api_tokens.get(token_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    def by_token_hash(self, token_hash: str) -> ApiToken | None:
+        found = next((x for x in self.s.api_tokens.values() if x.token_hash == token_hash), None)
+        return copy.deepcopy(found) if found is not None else None
+
+    def of_organization(self, organization_id: str) -> Sequence[ApiToken]:
+        return [x for x in self.list() if x.organization_id == organization_id]
+
+    def list(self) -> Sequence[ApiToken]:
+        return [copy.deepcopy(x) for x in sorted(self.s.api_tokens.values(), key=lambda x: (x.created_at, x.id),
+                                                 reverse=True)]
+
+    def save(self, token: ApiToken) -> None:
+        self.s.api_tokens[token.id] = copy.deepcopy(token)
+
+
+class MemoryPasswordResetRepository(_Repo):
+    def add(self, reset: PasswordReset) -> None:
+        self.s.password_resets[reset.id] = copy.deepcopy(reset)
+
+    def by_token_hash(self, token_hash: str) -> PasswordReset | None:
+        found = next((x for x in self.s.password_resets.values() if x.token_hash == token_hash), None)
+        return copy.deepcopy(found) if found is not None else None
+
+    def save(self, reset: PasswordReset) -> None:
+        self.s.password_resets[reset.id] = copy.deepcopy(reset)
+
+
 class MemorySignInAttemptLog(_Repo):
     def record(self, attempt: SignInAttempt) -> None:
         self.s.signin_attempts.append(attempt)
@@ -342,6 +383,8 @@ class MemoryUnitOfWork:
         self.challenges = MemorySignInChallengeRepository(self)
         self.sessions = MemorySessionRepository(self)
         self.signin_attempts = MemorySignInAttemptLog(self)
+        self.api_tokens = MemoryApiTokenRepository(self)
+        self.password_resets = MemoryPasswordResetRepository(self)
         self.seen: list[Any] = []
         self.committed = False
 

@@ -29,6 +29,8 @@ from omk_domain.auctions.values import (
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.model import Membership, Organization, OrganizationStatus, Role, User
 from omk_domain.identity.otp import CodePurpose, OneTimeCode
+from omk_domain.identity.policy import Permission
+from omk_domain.identity.reset import PasswordReset
 from omk_domain.identity.signin import (
     AttemptKind,
     AttemptScope,
@@ -37,6 +39,7 @@ from omk_domain.identity.signin import (
     SignInChallenge,
     UserSession,
 )
+from omk_domain.identity.tokens import ApiToken
 from omk_domain.ports import LotActivity, OutboxMessage
 from omk_domain.shared.money import Money, Quantity, Unit
 
@@ -289,6 +292,31 @@ def session_from(r: Mapping[str, Any]) -> UserSession:
                        last_seen_at=r["last_seen_at"], idle_timeout=timedelta(seconds=r["idle_seconds"]),
                        absolute_timeout=timedelta(seconds=r["absolute_seconds"]), source=r["source"],
                        revoked_at=r["revoked_at"])
+
+
+def api_token_row(x: ApiToken) -> Row:
+    return {"id": x.id, "organization_id": x.organization_id, "name": x.name,
+            "permissions": ",".join(sorted(p.value for p in x.permissions)), "prefix": x.prefix,
+            "token_hash": x.token_hash, "issued_by": x.issued_by, "issuer_organization_id": x.issuer_organization_id,
+            "created_at": x.created_at, "expires_at": x.expires_at, "revoked_at": x.revoked_at}
+
+
+def api_token_from(r: Mapping[str, Any]) -> ApiToken:
+    return ApiToken(id=r["id"], organization_id=r["organization_id"], name=r["name"],
+                    permissions=frozenset(Permission(p) for p in r["permissions"].split(",") if p),
+                    prefix=r["prefix"], token_hash=r["token_hash"], issued_by=r["issued_by"],
+                    issuer_organization_id=r["issuer_organization_id"], created_at=r["created_at"],
+                    expires_at=r["expires_at"], revoked_at=r["revoked_at"])
+
+
+def reset_row(x: PasswordReset) -> Row:
+    return {"id": x.id, "user_id": x.user_id, "token_hash": x.token_hash, "created_at": x.created_at,
+            "expires_at": x.expires_at, "used_at": x.used_at}
+
+
+def reset_from(r: Mapping[str, Any]) -> PasswordReset:
+    return PasswordReset(id=r["id"], user_id=r["user_id"], token_hash=r["token_hash"], created_at=r["created_at"],
+                         expires_at=r["expires_at"], used_at=r["used_at"])
 
 
 def attempt_row(a: SignInAttempt) -> Row:

@@ -22,7 +22,9 @@ from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus, LotStatus
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.model import Membership, Organization, OrganizationNotFound, User, UserNotFound
+from omk_domain.identity.reset import PasswordReset
 from omk_domain.identity.signin import AttemptScope, SignInAttempt, SignInChallenge, UserSession
+from omk_domain.identity.tokens import ApiToken
 from omk_domain.ports import AuctionFilter, AuditFilter, LotActivity, OrganizationFilter, OwnBid, StoredOutcome
 
 if TYPE_CHECKING:
@@ -375,6 +377,49 @@ class SqlAlchemySessionRepository(_Repo):
         row = m.session_row(session)
         self.uow.execute(sa.update(t.sessions).where(t.sessions.c.id == session.id)
                          .values(last_seen_at=row["last_seen_at"], revoked_at=row["revoked_at"]))
+
+
+class SqlAlchemyApiTokenRepository(_Repo):
+    def add(self, token: ApiToken) -> None:
+        self.uow.flush()  # the organisation row first (foreign key)
+        self.uow.execute(sa.insert(t.api_tokens).values(**m.api_token_row(token)))
+
+    def get(self, token_id: str) -> ApiToken | None:
+        rows = self._rows(sa.select(t.api_tokens).where(t.api_tokens.c.id == token_id))
+        return m.api_token_from(rows[0]) if rows else None
+
+    def by_token_hash(self, token_hash: str) -> ApiToken | None:
+        rows = self._rows(sa.select(t.api_tokens).where(t.api_tokens.c.token_hash == token_hash))
+        return m.api_token_from(rows[0]) if rows else None
+
+    def of_organization(self, organization_id: str) -> Sequence[ApiToken]:
+        c = t.api_tokens.c
+        rows = self._rows(sa.select(t.api_tokens).where(c.organization_id == organization_id)
+                          .order_by(c.created_at.desc(), c.id.desc()))
+        return [m.api_token_from(r) for r in rows]
+
+    def list(self) -> Sequence[ApiToken]:
+        c = t.api_tokens.c
+        rows = self._rows(sa.select(t.api_tokens).order_by(c.created_at.desc(), c.id.desc()))
+        return [m.api_token_from(r) for r in rows]
+
+    def save(self, token: ApiToken) -> None:
+        self.uow.execute(sa.update(t.api_tokens).where(t.api_tokens.c.id == token.id)
+                         .values(revoked_at=token.revoked_at))
+
+
+class SqlAlchemyPasswordResetRepository(_Repo):
+    def add(self, reset: PasswordReset) -> None:
+        self.uow.flush()  # the user row first (foreign key)
+        self.uow.execute(sa.insert(t.password_resets).values(**m.reset_row(reset)))
+
+    def by_token_hash(self, token_hash: str) -> PasswordReset | None:
+        rows = self._rows(sa.select(t.password_resets).where(t.password_resets.c.token_hash == token_hash))
+        return m.reset_from(rows[0]) if rows else None
+
+    def save(self, reset: PasswordReset) -> None:
+        self.uow.execute(sa.update(t.password_resets).where(t.password_resets.c.id == reset.id)
+                         .values(used_at=reset.used_at))
 
 
 class SqlAlchemySignInAttemptLog(_Repo):

@@ -108,6 +108,36 @@ sessions = sa.Table(
     sa.Index(None, "user_id"),
 )
 
+# API tokens of client systems: only the SHA-256 of the secret and a short public prefix are stored.
+api_tokens = sa.Table(
+    "api_tokens", metadata,
+    _id(primary_key=True),
+    _id("organization_id", sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("permissions", sa.Text(), nullable=False),
+    sa.Column("prefix", sa.String(16), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    _id("issued_by", nullable=False),
+    _id("issuer_organization_id"),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("revoked_at", UtcDateTime()),
+    sa.UniqueConstraint("token_hash"),
+    sa.Index(None, "organization_id", "created_at"),
+)
+
+# Password reset links: only the SHA-256 of the emailed secret is stored.
+password_resets = sa.Table(
+    "password_resets", metadata,
+    _id(primary_key=True),
+    _id("user_id", sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("used_at", UtcDateTime()),
+    sa.UniqueConstraint("token_hash"),
+)
+
 # Failed sign-in attempts and the locks they triggered, per account (email) or source address.
 signin_attempts = sa.Table(
     "signin_attempts", metadata,

@@ -25,6 +25,7 @@ from omk_adapters.sql import tables as t
 from omk_adapters.sql.cache import LotCache
 from omk_adapters.sql.errors import ConcurrentUpdate
 from omk_adapters.sql.repositories import (
+    SqlAlchemyApiTokenRepository,
     SqlAlchemyAuctionRepository,
     SqlAlchemyAuditLog,
     SqlAlchemyIdempotencyStore,
@@ -34,6 +35,7 @@ from omk_adapters.sql.repositories import (
     SqlAlchemyLotRepository,
     SqlAlchemyMembershipRepository,
     SqlAlchemyOrganizationRepository,
+    SqlAlchemyPasswordResetRepository,
     SqlAlchemySessionRepository,
     SqlAlchemySignInAttemptLog,
     SqlAlchemySignInChallengeRepository,
@@ -197,6 +199,8 @@ class SqlAlchemyUnitOfWork:
         self.challenges = SqlAlchemySignInChallengeRepository(self)
         self.sessions = SqlAlchemySessionRepository(self)
         self.signin_attempts = SqlAlchemySignInAttemptLog(self)
+        self.api_tokens = SqlAlchemyApiTokenRepository(self)
+        self.password_resets = SqlAlchemyPasswordResetRepository(self)
 
     # --- transaction ------------------------------------------------------------------------
     def __enter__(self) -> SqlAlchemyUnitOfWork:

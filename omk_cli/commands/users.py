@@ -1,4 +1,4 @@
-"""`omk users`: create users (with a phone and a first password) and set a user's password."""
+"""`omk users`: create users (with a phone and a first password), set a user's password, email a reset link."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from omk_cli import parsing
 from omk_cli.context import state
 from omk_cli.output import JsonFlag, fields, show
 from omk_domain.app.identity import RegisterUser
+from omk_domain.app.reset import RequestPasswordReset
 from omk_domain.app.signin import SetPassword
 from omk_domain.identity.model import Role
 
@@ -53,3 +54,18 @@ def set_password(ctx: typer.Context, user: Annotated[str, typer.Argument(help="U
     st.handle(SetPassword(user_id=user_id, password=password, source="cli"))
     show(json_out, {"user_id": user_id, "password_set": True},
          lambda c: c.print(fields("Пароль задан", [("Пользователь", user_id)])))
+
+
+@app.command("reset-password")
+def reset_password(ctx: typer.Context, user: Annotated[str, typer.Argument(help="User id or email.")], *,
+                   json_out: JsonFlag = False) -> None:
+    """Email the user a single-use link (valid 30 minutes) to set a new password; by default the mail goes
+    to the local outbox folder (`<OMK_DATA_DIR>/outbox/`)."""
+    st = state(ctx)
+    user_id = parsing.user_id(st, user)
+    with st.services().uow_factory() as uow:
+        email = uow.users.get(user_id).email
+    st.handle(RequestPasswordReset(email=email, source_address="cli"))
+    show(json_out, {"user_id": user_id, "email": email, "reset_link_sent": True},
+         lambda c: c.print(fields("Ссылка для смены пароля отправлена", [("Пользователь", user_id),
+                                                                         ("Email", email)])))

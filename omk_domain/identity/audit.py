@@ -37,6 +37,10 @@ ACCOUNT_LOCKED = "account.locked"
 ADDRESS_THROTTLED = "address.throttled"
 PASSWORD_CHANGED = "password.changed"
 SESSION_REVOKED = "session.revoked"
+TOKEN_ISSUED = "token.issued"
+TOKEN_REVOKED = "token.revoked"
+PASSWORD_RESET_REQUESTED = "password.reset_requested"
+PASSWORD_RESET = "password.reset"
 
 
 class AuditActionInvalid(InvalidValue):

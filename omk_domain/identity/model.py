@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -18,6 +19,9 @@ from omk_domain.identity.validators import (
 from omk_domain.shared.errors import Conflict, Forbidden, InvalidValue, NotFound
 from omk_domain.shared.ids import new_id
 from omk_domain.shared.text import required_text
+
+if TYPE_CHECKING:
+    from omk_domain.identity.policy import Permission
 
 
 class OrganizationNotFound(NotFound):
@@ -372,13 +376,16 @@ class Actor:
     user_id: str
     roles: frozenset[Role]
     organization_id: str | None = None
+    #: at most these permissions (an API token's), whatever the roles give; None: what the roles give
+    limit: frozenset[Permission] | None = None
 
     def __init__(self, *, user_id: str, role: Role | None = None, roles: Iterable[Role] = (),
-                 organization_id: str | None = None) -> None:
+                 organization_id: str | None = None, limit: Iterable[Permission] | None = None) -> None:
         held = frozenset(roles) | ({role} if role is not None else frozenset())
         if not held:
             raise RolesRequired()
-        self.__attrs_init__(user_id=user_id, roles=held, organization_id=organization_id)
+        self.__attrs_init__(user_id=user_id, roles=held, organization_id=organization_id,
+                            limit=None if limit is None else frozenset(limit))
 
     @property
     def role(self) -> Role:

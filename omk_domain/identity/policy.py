@@ -33,6 +33,7 @@ class Permission(enum.Enum):
     DOCUMENTS_VIEW = "documents.view"
     DOCUMENTS_DOWNLOAD = "documents.download"
     REQUESTS_SEND = "requests.send"
+    TOKENS_MANAGE = "tokens.manage"
 
 
 P = Permission
@@ -46,7 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     # client roles: within the organisation of the membership
     Role.ADMINISTRATOR: frozenset({
         P.AUCTION_VIEW, P.AUCTION_BID, P.ORGANIZATIONS_VIEW, P.USERS_MANAGE, P.ROLES_MANAGE, P.FINANCE_VIEW,
-        P.ORDERS_VIEW, P.ORDERS_PLACE, P.DOCUMENTS_VIEW, P.DOCUMENTS_DOWNLOAD, P.REQUESTS_SEND}),
+        P.ORDERS_VIEW, P.ORDERS_PLACE, P.DOCUMENTS_VIEW, P.DOCUMENTS_DOWNLOAD, P.REQUESTS_SEND, P.TOKENS_MANAGE}),
     Role.FINANCE: frozenset({P.AUCTION_VIEW, P.ORGANIZATIONS_VIEW, P.FINANCE_VIEW, P.DOCUMENTS_VIEW,
                              P.DOCUMENTS_DOWNLOAD}),
     Role.BUYER: frozenset({P.AUCTION_VIEW, P.AUCTION_BID, P.ORDERS_VIEW, P.ORDERS_PLACE, P.DOCUMENTS_VIEW,
@@ -58,9 +59,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.SYSTEM_ADMIN: frozenset(Permission) - CLIENT_ONLY,
     Role.AUCTION_ORGANISER: frozenset({
         P.AUCTION_VIEW, P.AUCTION_MANAGE, P.AUCTION_BID_ON_BEHALF, P.BID_ANNUL, P.RESULTS_APPROVE,
-        P.ORGANIZATIONS_VIEW, P.ORGANIZATIONS_MANAGE, P.USERS_MANAGE, P.ROLES_MANAGE, P.AUDIT_VIEW}),
+        P.ORGANIZATIONS_VIEW, P.ORGANIZATIONS_MANAGE, P.USERS_MANAGE, P.ROLES_MANAGE, P.AUDIT_VIEW,
+        P.TOKENS_MANAGE}),
     Role.ACCOUNT_MANAGER: _VIEW_ALL | {P.ORGANIZATIONS_MANAGE, P.USERS_MANAGE, P.ROLES_MANAGE,
-                                      P.DOCUMENTS_DOWNLOAD},
+                                      P.DOCUMENTS_DOWNLOAD, P.TOKENS_MANAGE},
     Role.SUPPORT: _VIEW_ALL,
 }
 
@@ -90,8 +92,26 @@ class Decision:
         return self.allowed
 
 
+#: every permission some client role gives: what staff may put in an organisation's API token
+CLIENT_PERMISSIONS: frozenset[Permission] = frozenset().union(
+    *(perms for role, perms in ROLE_PERMISSIONS.items() if not role.is_staff))
+
+
 def permissions_of(roles: frozenset[Role]) -> frozenset[Permission]:
     return frozenset().union(*(ROLE_PERMISSIONS[r] for r in roles))
+
+
+def _limited(actor: Actor, held: frozenset[Permission]) -> frozenset[Permission]:
+    """What the roles give, cut down to the actor's limit (an API token's permissions) when it has one."""
+    return held if actor.limit is None else held & actor.limit
+
+
+def grantable(actor: Actor) -> frozenset[Permission]:
+    """The permissions `actor` may put in an API token: a client its own (within its limit), staff any
+    permission a client role gives."""
+    if actor.organization_id is not None:
+        return _limited(actor, permissions_of(actor.roles - frozenset(r for r in actor.roles if r.is_staff)))
+    return _limited(actor, CLIENT_PERMISSIONS)
 
 
 def decide(actor: Actor, permission: Permission, organization_id: str | None = None, *,
@@ -104,12 +124,14 @@ def decide(actor: Actor, permission: Permission, organization_id: str | None = N
         return Decision(allowed=reason is Reason.GRANTED, permission=permission, reason=reason)
 
     if actor.organization_id is not None:  # a client, acting for its current organisation
-        held = permissions_of(actor.roles - frozenset(r for r in actor.roles if r.is_staff))
+        held = _limited(actor, permissions_of(actor.roles - frozenset(r for r in actor.roles if r.is_staff)))
         if permission not in held:
             return answer(Reason.NO_PERMISSION)
         if organization_id is not None and organization_id != actor.organization_id:
             return answer(Reason.OTHER_ORGANIZATION)
         return answer(Reason.GRANTED)
+    if actor.limit is not None and permission not in actor.limit:
+        return answer(Reason.NO_PERMISSION)
     staff = frozenset(r for r in actor.roles if r.is_staff)
     unlimited = permissions_of(staff - {Role.ACCOUNT_MANAGER})
     if permission in unlimited:

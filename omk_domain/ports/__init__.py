@@ -13,12 +13,15 @@ from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.model import Membership, Organization, OrganizationStatus, User
+from omk_domain.identity.reset import PasswordReset
 from omk_domain.identity.signin import AttemptScope, SignInAttempt, SignInChallenge, UserSession
+from omk_domain.identity.tokens import ApiToken
 from omk_domain.notifications.messages import DeliveryFailed, EmailMessage, SmsMessage
 from omk_domain.shared.clock import Clock
 from omk_domain.shared.messages import Event
 
 __all__ = [
+    "ApiTokenRepository",
     "AuctionFilter",
     "AuctionRepository",
     "AuditFilter",
@@ -44,6 +47,7 @@ __all__ = [
     "OutboxStore",
     "OwnBid",
     "PasswordHasher",
+    "PasswordResetRepository",
     "SessionRepository",
     "SignInAttemptLog",
     "SignInChallengeRepository",
@@ -194,6 +198,27 @@ class SessionRepository(Protocol):
     def save(self, session: UserSession) -> None: ...
 
 
+class ApiTokenRepository(Protocol):
+    """API tokens, found by the SHA-256 of their secret (the secret itself is never stored)."""
+
+    def add(self, token: ApiToken) -> None: ...
+    def get(self, token_id: str) -> ApiToken | None: ...
+    def by_token_hash(self, token_hash: str) -> ApiToken | None: ...
+    def of_organization(self, organization_id: str) -> Sequence[ApiToken]:
+        """The organisation's tokens, newest first: scoped by the organisation in the query itself."""
+    def list(self) -> Sequence[ApiToken]:
+        """Every organisation's tokens, newest first (for OMK staff who see every organisation)."""
+    def save(self, token: ApiToken) -> None: ...
+
+
+class PasswordResetRepository(Protocol):
+    """Password reset links, found by the SHA-256 of their secret (the secret itself is never stored)."""
+
+    def add(self, reset: PasswordReset) -> None: ...
+    def by_token_hash(self, token_hash: str) -> PasswordReset | None: ...
+    def save(self, reset: PasswordReset) -> None: ...
+
+
 class SignInAttemptLog(Protocol):
     """Failed sign-in attempts and the locks they triggered, per account and per source address."""
 
@@ -279,6 +304,8 @@ class UnitOfWork(Protocol):
     challenges: SignInChallengeRepository
     sessions: SessionRepository
     signin_attempts: SignInAttemptLog
+    api_tokens: ApiTokenRepository
+    password_resets: PasswordResetRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *args: object) -> None: ...

@@ -38,7 +38,7 @@ STAFF = Actor(user_id="staff", role=Role.ORGANISER)
 EXPECTED = {
     Role.ADMINISTRATOR: {"auction.view", "auction.bid", "organizations.view", "users.manage", "roles.manage",
                          "finance.view", "orders.view", "orders.place", "documents.view", "documents.download",
-                         "requests.send"},
+                         "requests.send", "tokens.manage"},
     Role.FINANCE: {"auction.view", "organizations.view", "finance.view", "documents.view", "documents.download"},
     Role.BUYER: {"auction.view", "auction.bid", "orders.view", "orders.place", "documents.view", "requests.send"},
     Role.BIDDER: {"auction.view", "auction.bid"},
@@ -47,10 +47,10 @@ EXPECTED = {
     Role.SYSTEM_ADMIN: {p.value for p in Permission} - {"auction.bid", "orders.place", "requests.send"},
     Role.AUCTION_ORGANISER: {"auction.view", "auction.manage", "auction.bid_on_behalf", "auction.annul",
                              "auction.results_approve", "organizations.view", "organizations.manage",
-                             "users.manage", "roles.manage", "audit.view"},
+                             "users.manage", "roles.manage", "audit.view", "tokens.manage"},
     Role.ACCOUNT_MANAGER: {"auction.view", "organizations.view", "organizations.manage", "users.manage",
                            "roles.manage", "audit.view", "finance.view", "orders.view", "documents.view",
-                           "documents.download"},
+                           "documents.download", "tokens.manage"},
     Role.SUPPORT: {"auction.view", "organizations.view", "audit.view", "finance.view", "orders.view",
                    "documents.view"},
 }
