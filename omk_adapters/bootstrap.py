@@ -73,6 +73,7 @@ class Services:
     def use_case_deps(self) -> dict[str, Any]:
         return {"password_hasher": self.password_hasher, "codes": self.codes, "mailer": self.mailer,
                 "sms": self.sms, "totp": self.totp,
+                "reset_link_base": f"{self.settings.public_url}/password-reset",
                 "session_timeouts": SessionTimeouts(
                     idle=timedelta(minutes=self.settings.session_idle_minutes),
                     absolute=timedelta(hours=self.settings.session_absolute_hours))}

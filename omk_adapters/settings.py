@@ -119,6 +119,8 @@ class Settings:
     #: a session ends after this many minutes without use, and this many hours after sign-in at the latest
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
+    #: the portal's address as people reach it: emailed links point here
+    public_url: str = "http://127.0.0.1:8000"
 
     @property
     def is_postgres(self) -> bool:
@@ -203,4 +205,6 @@ class Settings:
             argon2_time_cost=argon2_time_cost, argon2_memory_kib=argon2_memory_kib,
             argon2_parallelism=argon2_parallelism,
             session_idle_minutes=session_idle, session_absolute_hours=session_absolute,
+            public_url=_url("public_url", values.get("public_url") or "http://127.0.0.1:8000",
+                            ("https", "http")).rstrip("/"),
         )

@@ -22,7 +22,7 @@ from omk_domain.shared.clock import Clock
 from omk_domain.shared.messages import Command
 
 #: where the emailed link points when the bus is not given `reset_link_base`
-DEFAULT_RESET_LINK_BASE = "http://localhost:8000/password-reset"
+DEFAULT_RESET_LINK_BASE = "http://127.0.0.1:8000/password-reset"
 
 
 @attrs.frozen(kw_only=True)

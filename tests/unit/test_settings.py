@@ -192,3 +192,16 @@ def test_argon2_parameters_are_read_from_the_config_file(tmp_path: Path) -> None
     config.write_text("argon2_time_cost = 4\nargon2_memory_kib = 131072\n", encoding="utf-8")
     settings = Settings.load({"OMK_CONFIG": str(config)})
     assert (settings.argon2_time_cost, settings.argon2_memory_kib) == (4, 131072)
+
+
+def test_emailed_links_point_at_the_public_url(tmp_path: Path) -> None:
+    from omk_adapters.bootstrap import bootstrap
+
+    settings = Settings.load({"OMK_DATA_DIR": str(tmp_path), "OMK_PUBLIC_URL": "https://portal.omk.example/"})
+    services = bootstrap(settings, migrate=True)
+    try:
+        assert services.bus.deps["reset_link_base"] == "https://portal.omk.example/password-reset"
+    finally:
+        services.close()
+    with pytest.raises(SettingsError, match="OMK_PUBLIC_URL"):
+        Settings.load({"OMK_PUBLIC_URL": "portal.omk.example"})
