@@ -74,6 +74,7 @@ class Services:
         return {"password_hasher": self.password_hasher, "codes": self.codes, "mailer": self.mailer,
                 "sms": self.sms, "totp": self.totp,
                 "reset_link_base": f"{self.settings.public_url}/password-reset",
+                "invitation_link_base": f"{self.settings.public_url}/invitation",
                 "session_timeouts": SessionTimeouts(
                     idle=timedelta(minutes=self.settings.session_idle_minutes),
                     absolute=timedelta(hours=self.settings.session_absolute_hours))}

@@ -13,7 +13,9 @@ from omk_domain.auctions.journal import JournalEntry
 from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus, LotStatus
 from omk_domain.identity.audit import AuditEntry, action_matches
+from omk_domain.identity.invitation import Invitation
 from omk_domain.identity.model import Membership, Organization, OrganizationNotFound, User, UserNotFound
+from omk_domain.identity.registration import OrganizationApplication, Registration
 from omk_domain.identity.reset import PasswordReset
 from omk_domain.identity.signin import AttemptScope, SignInAttempt, SignInChallenge, UserSession
 from omk_domain.identity.tokens import ApiToken
@@ -51,6 +53,9 @@ class MemoryStore:
         self.signin_attempts: list[SignInAttempt] = []
         self.api_tokens: dict[str, ApiToken] = {}
         self.password_resets: dict[str, PasswordReset] = {}
+        self.registrations: dict[str, Registration] = {}
+        self.organization_applications: dict[str, OrganizationApplication] = {}
+        self.invitations: dict[str, Invitation] = {}
 
     def __deepcopy__(self, memo: dict[int, Any]) -> MemoryStore:
         clone = MemoryStore.__new__(MemoryStore)
@@ -313,6 +318,39 @@ class MemoryPasswordResetRepository(_Repo):
         self.s.password_resets[reset.id] = copy.deepcopy(reset)
 
 
+class MemoryRegistrationRepository(_Repo):
+    def add(self, registration: Registration) -> None:
+        self.s.registrations[registration.id] = copy.deepcopy(registration)
+
+    def get(self, registration_id: str) -> Registration | None:
+        found = self.s.registrations.get(registration_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    def save(self, registration: Registration) -> None:
+        self.s.registrations[registration.id] = copy.deepcopy(registration)
+
+
+class MemoryOrganizationApplicationRepository(_Repo):
+    def add(self, application: OrganizationApplication) -> None:
+        self.s.organization_applications[application.organization_id] = copy.deepcopy(application)
+
+    def of_organization(self, organization_id: str) -> OrganizationApplication | None:
+        found = self.s.organization_applications.get(organization_id)
+        return copy.deepcopy(found) if found is not None else None
+
+
+class MemoryInvitationRepository(_Repo):
+    def add(self, invitation: Invitation) -> None:
+        self.s.invitations[invitation.id] = copy.deepcopy(invitation)
+
+    def by_token_hash(self, token_hash: str) -> Invitation | None:
+        found = next((x for x in self.s.invitations.values() if x.token_hash == token_hash), None)
+        return copy.deepcopy(found) if found is not None else None
+
+    def save(self, invitation: Invitation) -> None:
+        self.s.invitations[invitation.id] = copy.deepcopy(invitation)
+
+
 class MemorySignInAttemptLog(_Repo):
     def record(self, attempt: SignInAttempt) -> None:
         self.s.signin_attempts.append(attempt)
@@ -385,6 +423,9 @@ class MemoryUnitOfWork:
         self.signin_attempts = MemorySignInAttemptLog(self)
         self.api_tokens = MemoryApiTokenRepository(self)
         self.password_resets = MemoryPasswordResetRepository(self)
+        self.registrations = MemoryRegistrationRepository(self)
+        self.organization_applications = MemoryOrganizationApplicationRepository(self)
+        self.invitations = MemoryInvitationRepository(self)
         self.seen: list[Any] = []
         self.committed = False
 

@@ -27,9 +27,11 @@ from omk_domain.auctions.values import (
     SoftClose,
 )
 from omk_domain.identity.audit import AuditEntry
+from omk_domain.identity.invitation import Invitation
 from omk_domain.identity.model import Membership, Organization, OrganizationStatus, Role, User
 from omk_domain.identity.otp import CodePurpose, OneTimeCode
 from omk_domain.identity.policy import Permission
+from omk_domain.identity.registration import OrganizationApplication, Registration
 from omk_domain.identity.reset import PasswordReset
 from omk_domain.identity.signin import (
     AttemptKind,
@@ -340,3 +342,55 @@ def activity_from(r: Mapping[str, Any]) -> LotActivity:
     return LotActivity(lot_id=r["lot_id"], auction_id=r["auction_id"], bids=r["bids"],
                        annulled=r["annulled"], bidders=set(json.loads(r["bidders"])),
                        extensions=r["extensions"], last_bid_at=r["last_bid_at"], closed=bool(r["closed"]))
+
+
+def _code_row(prefix: str, c: OneTimeCode) -> Row:
+    return {f"{prefix}_code_id": c.id, f"{prefix}_issued_at": c.issued_at, f"{prefix}_expires_at": c.expires_at,
+            f"{prefix}_attempts_left": c.attempts_left, f"{prefix}_salt": c.salt,
+            f"{prefix}_code_hash": c.code_hash, f"{prefix}_used_at": c.used_at}
+
+
+def _code_from(prefix: str, purpose: CodePurpose, recipient: str, r: Mapping[str, Any]) -> OneTimeCode:
+    return OneTimeCode(id=r[f"{prefix}_code_id"], purpose=purpose, recipient=recipient,
+                       issued_at=r[f"{prefix}_issued_at"], expires_at=r[f"{prefix}_expires_at"],
+                       attempts_left=r[f"{prefix}_attempts_left"], salt=r[f"{prefix}_salt"],
+                       code_hash=r[f"{prefix}_code_hash"], used_at=r[f"{prefix}_used_at"])
+
+
+def registration_row(x: Registration) -> Row:
+    return {"id": x.id, "email": x.email, "phone": x.phone, "full_name": x.full_name,
+            "password_hash": x.password_hash, **_code_row("email", x.email_code),
+            **_code_row("phone", x.phone_code), "created_at": x.created_at, "verified_at": x.verified_at,
+            "user_id": x.user_id, "applied_organization_id": x.applied_organization_id}
+
+
+def registration_from(r: Mapping[str, Any]) -> Registration:
+    return Registration(id=r["id"], email=r["email"], phone=r["phone"], full_name=r["full_name"],
+                        password_hash=r["password_hash"],
+                        email_code=_code_from("email", CodePurpose.VERIFY_EMAIL, r["email"], r),
+                        phone_code=_code_from("phone", CodePurpose.VERIFY_PHONE, r["phone"], r),
+                        created_at=r["created_at"], verified_at=r["verified_at"], user_id=r["user_id"],
+                        applied_organization_id=r["applied_organization_id"])
+
+
+def application_row(x: OrganizationApplication) -> Row:
+    return {"organization_id": x.organization_id, "applicant_user_id": x.applicant_user_id,
+            "applied_at": x.applied_at}
+
+
+def application_from(r: Mapping[str, Any]) -> OrganizationApplication:
+    return OrganizationApplication(organization_id=r["organization_id"], applicant_user_id=r["applicant_user_id"],
+                                   applied_at=r["applied_at"])
+
+
+def invitation_row(x: Invitation) -> Row:
+    return {"id": x.id, "organization_id": x.organization_id, "email": x.email, "roles": roles_text(x.roles),
+            "token_hash": x.token_hash, "invited_by": x.invited_by, "created_at": x.created_at,
+            "expires_at": x.expires_at, "accepted_at": x.accepted_at, "accepted_user_id": x.accepted_user_id}
+
+
+def invitation_from(r: Mapping[str, Any]) -> Invitation:
+    return Invitation(id=r["id"], organization_id=r["organization_id"], email=r["email"],
+                      roles=roles_from(r["roles"]), token_hash=r["token_hash"], invited_by=r["invited_by"],
+                      created_at=r["created_at"], expires_at=r["expires_at"], accepted_at=r["accepted_at"],
+                      accepted_user_id=r["accepted_user_id"])

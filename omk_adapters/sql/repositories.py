@@ -21,7 +21,9 @@ from omk_domain.auctions.journal import JournalEntry
 from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus, LotStatus
 from omk_domain.identity.audit import AuditEntry
+from omk_domain.identity.invitation import Invitation
 from omk_domain.identity.model import Membership, Organization, OrganizationNotFound, User, UserNotFound
+from omk_domain.identity.registration import OrganizationApplication, Registration
 from omk_domain.identity.reset import PasswordReset
 from omk_domain.identity.signin import AttemptScope, SignInAttempt, SignInChallenge, UserSession
 from omk_domain.identity.tokens import ApiToken
@@ -420,6 +422,46 @@ class SqlAlchemyPasswordResetRepository(_Repo):
     def save(self, reset: PasswordReset) -> None:
         self.uow.execute(sa.update(t.password_resets).where(t.password_resets.c.id == reset.id)
                          .values(used_at=reset.used_at))
+
+
+class SqlAlchemyRegistrationRepository(_Repo):
+    def add(self, registration: Registration) -> None:
+        self.uow.execute(sa.insert(t.registrations).values(**m.registration_row(registration)))
+
+    def get(self, registration_id: str) -> Registration | None:
+        rows = self._rows(sa.select(t.registrations).where(t.registrations.c.id == registration_id))
+        return m.registration_from(rows[0]) if rows else None
+
+    def save(self, registration: Registration) -> None:
+        self.uow.flush()  # the user and organisation rows first (foreign keys)
+        row = m.registration_row(registration)
+        del row["id"]
+        self.uow.execute(sa.update(t.registrations).where(t.registrations.c.id == registration.id).values(**row))
+
+
+class SqlAlchemyOrganizationApplicationRepository(_Repo):
+    def add(self, application: OrganizationApplication) -> None:
+        self.uow.flush()  # the organisation row first (foreign key)
+        self.uow.execute(sa.insert(t.organization_applications).values(**m.application_row(application)))
+
+    def of_organization(self, organization_id: str) -> OrganizationApplication | None:
+        c = t.organization_applications.c
+        rows = self._rows(sa.select(t.organization_applications).where(c.organization_id == organization_id))
+        return m.application_from(rows[0]) if rows else None
+
+
+class SqlAlchemyInvitationRepository(_Repo):
+    def add(self, invitation: Invitation) -> None:
+        self.uow.execute(sa.insert(t.invitations).values(**m.invitation_row(invitation)))
+
+    def by_token_hash(self, token_hash: str) -> Invitation | None:
+        rows = self._rows(sa.select(t.invitations).where(t.invitations.c.token_hash == token_hash))
+        return m.invitation_from(rows[0]) if rows else None
+
+    def save(self, invitation: Invitation) -> None:
+        self.uow.flush()  # the accepting user's row first (foreign key)
+        self.uow.execute(sa.update(t.invitations).where(t.invitations.c.id == invitation.id)
+                         .values(accepted_at=invitation.accepted_at, accepted_user_id=invitation.accepted_user_id))
 
 
 class SqlAlchemySignInAttemptLog(_Repo):

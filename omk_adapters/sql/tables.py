@@ -138,6 +138,57 @@ password_resets = sa.Table(
     sa.UniqueConstraint("token_hash"),
 )
 
+def _code_columns(prefix: str) -> list[sa.Column[Any]]:
+    """One one-time code kept as an HMAC under its own salt (purpose and recipient follow from the row)."""
+    return [_id(f"{prefix}_code_id", nullable=False),
+            sa.Column(f"{prefix}_issued_at", UtcDateTime(), nullable=False),
+            sa.Column(f"{prefix}_expires_at", UtcDateTime(), nullable=False),
+            sa.Column(f"{prefix}_attempts_left", sa.Integer(), nullable=False),
+            sa.Column(f"{prefix}_salt", sa.String(64), nullable=False),
+            sa.Column(f"{prefix}_code_hash", sa.String(64), nullable=False),
+            sa.Column(f"{prefix}_used_at", UtcDateTime())]
+
+
+# Self-registrations: the password only as its Argon2id hash, each code only as an HMAC.
+registrations = sa.Table(
+    "registrations", metadata,
+    _id(primary_key=True),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("phone", sa.String(16), nullable=False),
+    sa.Column("full_name", sa.String(300), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=False),
+    *_code_columns("email"),
+    *_code_columns("phone"),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("verified_at", UtcDateTime()),
+    _id("user_id", sa.ForeignKey("users.id")),
+    _id("applied_organization_id", sa.ForeignKey("organizations.id")),
+)
+
+# Who applied for an organisation (made its administrator when OMK staff approve it).
+organization_applications = sa.Table(
+    "organization_applications", metadata,
+    _id("organization_id", sa.ForeignKey("organizations.id"), primary_key=True),
+    _id("applicant_user_id", sa.ForeignKey("users.id"), nullable=False),
+    sa.Column("applied_at", UtcDateTime(), nullable=False),
+)
+
+# Invitations into an organisation: only the SHA-256 of the emailed secret is stored.
+invitations = sa.Table(
+    "invitations", metadata,
+    _id(primary_key=True),
+    _id("organization_id", sa.ForeignKey("organizations.id"), nullable=False),
+    sa.Column("email", sa.String(254), nullable=False),
+    sa.Column("roles", sa.Text(), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    _id("invited_by", nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("expires_at", UtcDateTime(), nullable=False),
+    sa.Column("accepted_at", UtcDateTime()),
+    _id("accepted_user_id", sa.ForeignKey("users.id")),
+    sa.UniqueConstraint("token_hash"),
+)
+
 # Failed sign-in attempts and the locks they triggered, per account (email) or source address.
 signin_attempts = sa.Table(
     "signin_attempts", metadata,

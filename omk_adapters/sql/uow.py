@@ -30,12 +30,15 @@ from omk_adapters.sql.repositories import (
     SqlAlchemyAuditLog,
     SqlAlchemyIdempotencyStore,
     SqlAlchemyInboxStore,
+    SqlAlchemyInvitationRepository,
     SqlAlchemyJournalRepository,
     SqlAlchemyLotActivityRepository,
     SqlAlchemyLotRepository,
     SqlAlchemyMembershipRepository,
+    SqlAlchemyOrganizationApplicationRepository,
     SqlAlchemyOrganizationRepository,
     SqlAlchemyPasswordResetRepository,
+    SqlAlchemyRegistrationRepository,
     SqlAlchemySessionRepository,
     SqlAlchemySignInAttemptLog,
     SqlAlchemySignInChallengeRepository,
@@ -201,6 +204,9 @@ class SqlAlchemyUnitOfWork:
         self.signin_attempts = SqlAlchemySignInAttemptLog(self)
         self.api_tokens = SqlAlchemyApiTokenRepository(self)
         self.password_resets = SqlAlchemyPasswordResetRepository(self)
+        self.registrations = SqlAlchemyRegistrationRepository(self)
+        self.organization_applications = SqlAlchemyOrganizationApplicationRepository(self)
+        self.invitations = SqlAlchemyInvitationRepository(self)
 
     # --- transaction ------------------------------------------------------------------------
     def __enter__(self) -> SqlAlchemyUnitOfWork:

@@ -1,4 +1,5 @@
-"""`omk users`: create users (with a phone and a first password), set a user's password, email a reset link."""
+"""`omk users`: create users (with a phone and a first password), set a user's password, email a reset link,
+invite a person into an organisation."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from omk_cli import parsing
 from omk_cli.context import state
 from omk_cli.output import JsonFlag, fields, show
 from omk_domain.app.identity import RegisterUser
+from omk_domain.app.invitations import InviteUser
 from omk_domain.app.reset import RequestPasswordReset
 from omk_domain.app.signin import SetPassword
 from omk_domain.identity.model import Role
@@ -69,3 +71,22 @@ def reset_password(ctx: typer.Context, user: Annotated[str, typer.Argument(help=
     show(json_out, {"user_id": user_id, "email": email, "reset_link_sent": True},
          lambda c: c.print(fields("Ссылка для смены пароля отправлена", [("Пользователь", user_id),
                                                                          ("Email", email)])))
+
+
+@app.command("invite")
+def invite(ctx: typer.Context, org: Annotated[str, typer.Argument(help="Organisation id or ИНН.")],
+           email: Annotated[str, typer.Argument(help="Whom to invite.")], *,
+           roles: Annotated[list[Role], typer.Option("--role", parser=parsing.role, metavar="ROLE",
+                                                     help="A client role; repeat for several.")],
+           json_out: JsonFlag = False) -> None:
+    """Email a single-use invitation link (valid 7 days) to join the organisation with the roles; by default
+    the mail goes to the local outbox folder (`<OMK_DATA_DIR>/outbox/`)."""
+    st = state(ctx)
+    organization_id = parsing.organization_id(st, org)
+    sent = st.handle(InviteUser(organization_id=organization_id, email=email, roles=frozenset(roles),
+                                source="cli"))
+    data = {"invitation_id": sent.id, "organization_id": sent.organization_id, "email": sent.email,
+            "roles": sorted(r.value for r in sent.roles), "expires_at": sent.expires_at.isoformat()}
+    show(json_out, data, lambda c: c.print(fields("Приглашение отправлено", [
+        ("Id", sent.id), ("Организация", sent.organization_id), ("Email", sent.email),
+        ("Роли", ", ".join(sorted(r.label_ru for r in sent.roles))), ("Действует до", data["expires_at"])])))

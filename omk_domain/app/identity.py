@@ -206,8 +206,35 @@ def register_organization(cmd: RegisterOrganization, *, actor: Actor, uow: UnitO
 
 @handles(ApproveOrganization)
 def approve_organization(cmd: ApproveOrganization, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Organization:
+    """An application made by a registered person makes that person the organisation's administrator."""
+    def approve(org: Organization, now: datetime) -> None:
+        org.approve(now)
+        application = uow.organization_applications.of_organization(org.id)
+        if application is not None:
+            _join(uow, actor, org.id, uow.users.get(application.applicant_user_id), frozenset({Role.ADMINISTRATOR}),
+                  now=now, source=cmd.source)
+
     return _change_status(cmd.organization_id, actor, uow, clock, action=audit.ORGANIZATION_APPROVED,
-                          source=cmd.source, change=lambda org, now: org.approve(now))
+                          source=cmd.source, change=approve)
+
+
+def _join(uow: UnitOfWork, actor: Actor, organization_id: str, user: User, roles: frozenset[Role], *,
+          now: datetime, source: str | None) -> Membership:
+    """Give a client user roles in an organisation without asking the policy again (an approved application,
+    an accepted invitation): the GrantRole path — a membership, an audit entry per change. A person of no
+    organisation yet makes this one its own."""
+    if user.is_staff:
+        raise StaffHoldNoClientRoles(user_id=user.id)
+    if user.organization_id is None:
+        user.organization_id = organization_id
+    membership = uow.memberships.find(user.id, organization_id)
+    if membership is None:
+        membership = Membership.start(user_id=user.id, organization_id=organization_id, now=now)
+        uow.memberships.add(membership)
+    added = membership.grant(roles)
+    if added:
+        _audit_roles(uow, actor, audit.ROLE_GRANTED, membership, added, now=now, source=source)
+    return membership
 
 
 @handles(BlockOrganization)

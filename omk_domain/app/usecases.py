@@ -1,3 +1,3 @@
 """Importing this module registers every use case with the bus."""
 
-from omk_domain.app import auctions, identity, reset, signin, tokens  # noqa: F401
+from omk_domain.app import auctions, identity, invitations, registration, reset, signin, tokens  # noqa: F401

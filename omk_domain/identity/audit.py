@@ -41,6 +41,11 @@ TOKEN_ISSUED = "token.issued"
 TOKEN_REVOKED = "token.revoked"
 PASSWORD_RESET_REQUESTED = "password.reset_requested"
 PASSWORD_RESET = "password.reset"
+REGISTRATION_STARTED = "registration.started"
+REGISTRATION_VERIFIED = "registration.verified"
+ORGANIZATION_APPLIED = "organization.applied"
+INVITATION_SENT = "invitation.sent"
+INVITATION_ACCEPTED = "invitation.accepted"
 
 
 class AuditActionInvalid(InvalidValue):

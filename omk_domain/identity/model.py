@@ -305,21 +305,35 @@ class User:
 
     @property
     def is_staff(self) -> bool:
-        return self.organization_id is None
+        """By the role it was created with: a self-registered person has no organisation yet, yet is a client."""
+        return self.role.is_staff
 
     @classmethod
     def create(cls, *, email: str, full_name: str, role: Role, organization_id: str | None,
                now: datetime) -> User:
-        address = (email or "").strip().lower()
-        local, _, domain = address.partition("@")
-        if not local or "." not in domain or " " in address or len(address) > 254:
-            raise EmailInvalid(value=email)
+        address = normalize_email(email)
         if role.is_staff and organization_id is not None:
             raise InvalidValue("Сотрудник ОМК не состоит в клиентской организации.")
         if not role.is_staff and organization_id is None:
             raise InvalidValue("Пользователь клиента должен принадлежать организации.")
         return cls(id=new_id(), email=address, full_name=required_text(full_name, NameInvalid), role=role,
                    organization_id=organization_id, created_at=now)
+
+    @classmethod
+    def self_registered(cls, *, email: str, full_name: str, now: datetime) -> User:
+        """A person who registered on their own: a client (viewer) of no organisation yet, until an
+        approved application or an accepted invitation gives it a membership."""
+        return cls(id=new_id(), email=normalize_email(email), full_name=required_text(full_name, NameInvalid),
+                   role=Role.VIEWER, organization_id=None, created_at=now)
+
+
+def normalize_email(email: str) -> str:
+    """The address in lower case; EmailInvalid when it is not one."""
+    address = (email or "").strip().lower()
+    local, _, domain = address.partition("@")
+    if not local or "." not in domain or " " in address or len(address) > 254:
+        raise EmailInvalid(value=email)
+    return address
 
 
 @attrs.define(kw_only=True, eq=False)

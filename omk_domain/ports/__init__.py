@@ -12,7 +12,9 @@ from omk_domain.auctions.journal import JournalEntry
 from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus
 from omk_domain.identity.audit import AuditEntry
+from omk_domain.identity.invitation import Invitation
 from omk_domain.identity.model import Membership, Organization, OrganizationStatus, User
+from omk_domain.identity.registration import OrganizationApplication, Registration
 from omk_domain.identity.reset import PasswordReset
 from omk_domain.identity.signin import AttemptScope, SignInAttempt, SignInChallenge, UserSession
 from omk_domain.identity.tokens import ApiToken
@@ -34,12 +36,14 @@ __all__ = [
     "EventPublisher",
     "IdempotencyStore",
     "InboxStore",
+    "InvitationRepository",
     "JournalRepository",
     "LotActivity",
     "LotActivityRepository",
     "LotRepository",
     "Mailer",
     "MembershipRepository",
+    "OrganizationApplicationRepository",
     "OrganizationFilter",
     "OrganizationRepository",
     "Outbox",
@@ -48,6 +52,7 @@ __all__ = [
     "OwnBid",
     "PasswordHasher",
     "PasswordResetRepository",
+    "RegistrationRepository",
     "SessionRepository",
     "SignInAttemptLog",
     "SignInChallengeRepository",
@@ -219,6 +224,29 @@ class PasswordResetRepository(Protocol):
     def save(self, reset: PasswordReset) -> None: ...
 
 
+class RegistrationRepository(Protocol):
+    """Pending and verified self-registrations (codes and password only as hashes)."""
+
+    def add(self, registration: Registration) -> None: ...
+    def get(self, registration_id: str) -> Registration | None: ...
+    def save(self, registration: Registration) -> None: ...
+
+
+class InvitationRepository(Protocol):
+    """Invitations, found by the SHA-256 of their secret (the secret itself is never stored)."""
+
+    def add(self, invitation: Invitation) -> None: ...
+    def by_token_hash(self, token_hash: str) -> Invitation | None: ...
+    def save(self, invitation: Invitation) -> None: ...
+
+
+class OrganizationApplicationRepository(Protocol):
+    """Who applied for which organisation."""
+
+    def add(self, application: OrganizationApplication) -> None: ...
+    def of_organization(self, organization_id: str) -> OrganizationApplication | None: ...
+
+
 class SignInAttemptLog(Protocol):
     """Failed sign-in attempts and the locks they triggered, per account and per source address."""
 
@@ -306,6 +334,9 @@ class UnitOfWork(Protocol):
     signin_attempts: SignInAttemptLog
     api_tokens: ApiTokenRepository
     password_resets: PasswordResetRepository
+    registrations: RegistrationRepository
+    organization_applications: OrganizationApplicationRepository
+    invitations: InvitationRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *args: object) -> None: ...
