@@ -1,5 +1,5 @@
 """Identity use cases: organisations (register, approve, block, unblock, edit, show, list), the audit
-log, users (minimal until the users slice) and their roles (grant, revoke, list, switch the
+log, users (create, list, show, block, unblock) and their roles (grant, revoke, list, switch the
 organisation acted for). Every change to an organisation or to roles is audited in the same unit
 of work; every use case asks the one policy."""
 
@@ -13,6 +13,7 @@ import attrs
 
 from omk_domain.app.bus import handles
 from omk_domain.identity import audit
+from omk_domain.identity.account import CannotBlockOneself, UserInOtherOrganizations
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.model import (
     CLEARABLE,
@@ -23,6 +24,7 @@ from omk_domain.identity.model import (
     OrganizationNotFound,
     Role,
     User,
+    UserNotFound,
 )
 from omk_domain.identity.passwords import PasswordPolicy
 from omk_domain.identity.policy import Permission, decide, only_assigned, require
@@ -262,7 +264,7 @@ def edit_organization(cmd: EditOrganization, *, actor: Actor, uow: UnitOfWork, c
     if sap_customer_no:  # in SAP's form before it is compared with the other organisations'
         changes["sap_customer_no"] = validate_sap_customer_no(sap_customer_no)
     with uow:
-        org = uow.organizations.get(cmd.organization_id)
+        org = _organization_for(uow, actor, Permission.ORGANIZATIONS_MANAGE, cmd.organization_id)
         # checked before the organisation changes: a query may write pending changes first
         _require_sap_customer_no_free(uow, changes.get("sap_customer_no"), org.id)
         _require_staff_manager(uow, changes.get("manager_user_id"))
@@ -320,9 +322,8 @@ def list_audit(cmd: ListAudit, *, actor: Actor, uow: UnitOfWork, clock: Clock) -
 
 def _change_status(organization_id: str, actor: Actor, uow: UnitOfWork, clock: Clock, *, action: str,
                    source: str | None, change: Callable[[Organization, datetime], None]) -> Organization:
-    require(actor, Permission.ORGANIZATIONS_MANAGE)
     with uow:
-        org = uow.organizations.get(organization_id)
+        org = _organization_for(uow, actor, Permission.ORGANIZATIONS_MANAGE, organization_id)
         before = org.status
         now = clock.now()
         change(org, now)
@@ -503,3 +504,149 @@ def _audit_roles(uow: UnitOfWork, actor: Actor, action: str, membership: Members
                                    detail={"roles": sorted(r.value for r in roles),
                                            "now": sorted(r.value for r in membership.roles)}))
 
+
+
+# --- users: list, show, block, unblock ---------------------------------------------------------
+
+@attrs.frozen(kw_only=True)
+class ListUsers(Command):
+    """The members of one organisation (a client: its own when none is named), by user id; or — OMK staff
+    who see every organisation — every user, by email. A page of `limit` from `offset`."""
+
+    organization_id: str | None = None
+    limit: int = 100
+    offset: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class ShowUser(Command):
+    user_id: str
+
+
+@attrs.frozen(kw_only=True)
+class BlockUser(Command):
+    """Refuse the user sign-in: every session ends at once and its API tokens stop working."""
+
+    user_id: str
+    reason: str | None = None
+    source: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class UnblockUser(Command):
+    user_id: str
+    source: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class UserView:
+    """A user as the actor may see it: only its memberships in organisations within the actor's reach."""
+
+    user: User
+    memberships: tuple[Membership, ...]
+
+
+@handles(ListUsers)
+def list_users(cmd: ListUsers, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> list[UserView]:
+    """An organisation outside the actor's reach answers as a missing one; an account manager names one of
+    its organisations."""
+    require(actor, Permission.USERS_MANAGE)
+    _require_page(cmd.limit, cmd.offset)
+    organization_id = cmd.organization_id or actor.organization_id
+    with uow:
+        if organization_id is not None:
+            org = _organization_for(uow, actor, Permission.USERS_MANAGE, organization_id)
+            page = list(uow.memberships.of_organization(org.id))[cmd.offset: cmd.offset + cmd.limit]
+            return [UserView(user=uow.users.get(ms.user_id), memberships=(ms,)) for ms in page]
+        if only_assigned(actor, Permission.USERS_MANAGE):
+            raise Forbidden("Укажите организацию: менеджеру доступны пользователи только закреплённых организаций.")
+        return [UserView(user=user, memberships=tuple(uow.memberships.of_user(user.id)))
+                for user in uow.users.list(limit=cmd.limit, offset=cmd.offset)]
+
+
+@handles(ShowUser)
+def show_user(cmd: ShowUser, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> UserView:
+    with uow:
+        user, memberships = _user_for(uow, actor, Permission.USERS_MANAGE, cmd.user_id)
+        return UserView(user=user, memberships=tuple(memberships))
+
+
+@handles(BlockUser)
+def block_user(cmd: BlockUser, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> User:
+    """Blocked already: nothing changes, nothing is audited. A client administrator blocks only users who
+    belong to its organisation alone; nobody blocks themself."""
+    with uow:
+        user, _ = _user_for(uow, actor, Permission.USERS_MANAGE, cmd.user_id, everywhere=True)
+        if user.id == actor.user_id:
+            raise CannotBlockOneself(user_id=user.id)
+        if user.blocked:
+            return user
+        now = clock.now()
+        user.blocked = True
+        ended = 0
+        for session in uow.sessions.of_user(user.id):
+            if session.revoke(now):
+                uow.sessions.save(session)
+                ended += 1
+        detail: dict[str, Any] = {"sessions_ended": ended}
+        if cmd.reason and cmd.reason.strip():
+            detail["reason"] = cmd.reason.strip()[:500]
+        _audit_user(uow, actor, audit.USER_BLOCKED, user, now=now, source=cmd.source, detail=detail)
+        uow.commit()
+        return user
+
+
+@handles(UnblockUser)
+def unblock_user(cmd: UnblockUser, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> User:
+    """Not blocked: nothing changes, nothing is audited. Ended sessions stay ended."""
+    with uow:
+        user, _ = _user_for(uow, actor, Permission.USERS_MANAGE, cmd.user_id, everywhere=True)
+        if not user.blocked:
+            return user
+        user.blocked = False
+        _audit_user(uow, actor, audit.USER_UNBLOCKED, user, now=clock.now(), source=cmd.source, detail={})
+        uow.commit()
+        return user
+
+
+def _user_for(uow: UnitOfWork, actor: Actor, permission: Permission, user_id: str, *,
+              everywhere: bool = False) -> tuple[User, list[Membership]]:
+    """The user and those of its memberships the actor may see, if the policy lets the actor do `permission`
+    over the user in one of its organisations (`everywhere`: in every one).
+
+    Forbidden when the actor may not do it anywhere (asked before the user is looked up, so an unknown id
+    gets the same answer); UserNotFound — the answer a missing id gets — when the user is outside the
+    actor's reach: another organisation's, another OMK employee for a client, a person of no organisation
+    yet for a client or an account manager.
+    """
+    require(actor, permission)
+    user = uow.users.get(user_id)
+    if user.is_staff:
+        if actor.organization_id is not None:
+            raise UserNotFound(user_id=user_id)
+        if only_assigned(actor, permission):
+            raise Forbidden(permission=permission.value)
+        return user, []
+    memberships = list(uow.memberships.of_user(user.id))
+    organization_ids = {ms.organization_id for ms in memberships} | (
+        {user.organization_id} if user.organization_id else set())
+    if not organization_ids:
+        if actor.organization_id is not None or only_assigned(actor, permission):
+            raise UserNotFound(user_id=user_id)
+        return user, []
+    allowed: dict[str, bool] = {}
+    for organization_id in sorted(organization_ids):
+        org = uow.organizations.get(organization_id)
+        allowed[org.id] = bool(decide(actor, permission, org.id, manager_user_id=org.manager_user_id))
+    if not any(allowed.values()):
+        raise UserNotFound(user_id=user_id)
+    if everywhere and not all(allowed.values()):
+        raise UserInOtherOrganizations(user_id=user_id)
+    return user, [ms for ms in memberships if allowed[ms.organization_id]]
+
+
+def _audit_user(uow: UnitOfWork, actor: Actor, action: str, user: User, *, now: datetime, source: str | None,
+                detail: dict[str, Any]) -> None:
+    uow.audit.record(AuditEntry.of(actor, action, target_type="user", target_id=user.id,
+                                   organization_id=actor.organization_id or user.organization_id, now=now,
+                                   source=source, detail=detail))

@@ -3,8 +3,9 @@ with client roles; the emailed single-use link (stored hashed, seven days) is ac
 who becomes a user with that email, verified by the link — or by a signed-in user whose email it is. Either
 way the membership gets the invited roles (the GrantRole path) and both steps are audited.
 
-An organisation outside the inviter's reach gets the answer a missing one gets. The link's secret is never
-put in an error, an audit entry or a log line.
+An organisation outside the inviter's reach gets the answer a missing one gets; one not active (an application
+not approved yet, a blocked one) takes in nobody, neither at the invitation nor at its acceptance. The link's
+secret is never put in an error, an audit entry or a log line.
 """
 
 from __future__ import annotations
@@ -19,18 +20,35 @@ from omk_domain.app.signin import _address
 from omk_domain.identity import audit
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.invitation import Invitation, InvitationInvalid
-from omk_domain.identity.model import Actor, Membership, Role, RoleNotForClients, RolesRequired, User, normalize_email
+from omk_domain.identity.model import (
+    Actor,
+    Membership,
+    Organization,
+    OrganizationStatus,
+    Role,
+    RoleNotForClients,
+    RolesRequired,
+    User,
+    normalize_email,
+)
 from omk_domain.identity.passwords import PasswordPolicy
 from omk_domain.identity.policy import Permission
 from omk_domain.identity.signin import hash_token
 from omk_domain.notifications.messages import EmailMessage, normalize_phone
 from omk_domain.ports import Mailer, PasswordHasher, UnitOfWork
 from omk_domain.shared.clock import Clock
-from omk_domain.shared.errors import InvalidValue
+from omk_domain.shared.errors import Conflict, InvalidValue
 from omk_domain.shared.messages import Command
 
 #: where the emailed link points when the bus is not given `invitation_link_base`
 DEFAULT_INVITATION_LINK_BASE = "http://127.0.0.1:8000/invitation"
+
+
+class OrganizationNotActiveForInvitations(Conflict):
+    """An application not approved yet, or a blocked organisation, takes in nobody new."""
+
+    code = "organization_not_active_for_invitations"
+    message_ru = "Пригласить можно только в действующую организацию."
 
 
 @attrs.frozen(kw_only=True)
@@ -69,6 +87,7 @@ def invite_user(cmd: InviteUser, *, actor: Actor, uow: UnitOfWork, clock: Clock,
     now = clock.now()
     with uow:
         org = _organization_for(uow, actor, Permission.USERS_MANAGE, cmd.organization_id)
+        _require_active(org)
         invitation, secret = Invitation.issue(organization_id=org.id, email=email, roles=roles,
                                               invited_by=actor.user_id, now=now)
         uow.invitations.add(invitation)
@@ -99,6 +118,7 @@ def accept_invitation(cmd: AcceptInvitation, *, actor: Actor | None, uow: UnitOf
         invitation = uow.invitations.by_token_hash(hash_token(cmd.token or ""))
         if invitation is None or not invitation.usable(now):
             raise InvitationInvalid()
+        _require_active(uow.organizations.get(invitation.organization_id))
         if actor is not None:
             user = uow.users.get(actor.user_id)
             if user.email != invitation.email or user.blocked:
@@ -128,3 +148,10 @@ def accept_invitation(cmd: AcceptInvitation, *, actor: Actor | None, uow: UnitOf
                                            "roles": sorted(r.value for r in invitation.roles)}))
         uow.commit()
     return membership
+
+
+def _require_active(org: Organization) -> None:
+    """Asked after the policy: only whoever may manage the organisation's users learns its status here."""
+    if org.status is not OrganizationStatus.ACTIVE:
+        raise OrganizationNotActiveForInvitations(
+            f"Организация «{org.name}»: {org.status.label_ru}.", organization_id=org.id, status=org.status.value)

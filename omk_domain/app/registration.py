@@ -21,13 +21,14 @@ from omk_domain.app.signin import _address
 from omk_domain.identity import audit
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.model import CLEARABLE, Actor, NameInvalid, Organization, User, normalize_email
-from omk_domain.identity.otp import CodePurpose, OneTimeCode
+from omk_domain.identity.otp import CodePurpose, OneTimeCode, check_resend
 from omk_domain.identity.passwords import PasswordPolicy
+from omk_domain.identity.policy import Permission, only_assigned, require
 from omk_domain.identity.registration import OrganizationApplication, Registration, RegistrationNotFound
 from omk_domain.notifications.messages import EmailMessage, SmsMessage, normalize_phone
 from omk_domain.ports import CodeGenerator, Mailer, PasswordHasher, SmsSender, UnitOfWork
 from omk_domain.shared.clock import Clock
-from omk_domain.shared.errors import DomainError
+from omk_domain.shared.errors import DomainError, Forbidden, InvalidValue
 from omk_domain.shared.ids import new_id
 from omk_domain.shared.messages import Command
 from omk_domain.shared.text import required_text
@@ -67,6 +68,27 @@ class ApplyForOrganization(Command):
     source_address: str | None = None
 
 
+#: how long an unverified registration is kept after its codes expired (for support to look it up)
+REGISTRATION_KEPT = timedelta(days=1)
+
+
+@attrs.frozen(kw_only=True)
+class ResendRegistrationCodes(Command):
+    """New codes to the email and the phone of a registration not verified yet, once the cooldown has passed;
+    the old codes stop working."""
+
+    registration_id: str
+    source_address: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PurgeRegistrations(Command):
+    """Remove registrations never verified whose codes expired more than `kept` ago."""
+
+    kept: timedelta = REGISTRATION_KEPT
+    source: str | None = None
+
+
 @attrs.frozen(kw_only=True)
 class RegistrationStarted:
     registration_id: str
@@ -91,18 +113,78 @@ def start_registration(cmd: StartRegistration, *, actor: Actor | None, uow: Unit
         password_hash=password_hasher.hash(cmd.password), created_at=now,
         email_code=OneTimeCode.issue(purpose=CodePurpose.VERIFY_EMAIL, recipient=email, code=email_code, now=now),
         phone_code=OneTimeCode.issue(purpose=CodePurpose.VERIFY_PHONE, recipient=phone, code=sms_code, now=now))
-    minutes = int((registration.email_code.expires_at - now) / timedelta(minutes=1))
     with uow:
         uow.registrations.add(registration)
         uow.audit.record(_entry(audit.REGISTRATION_STARTED, registration, now=now, source=address))
         uow.commit()
-    mailer.send(EmailMessage(to=email, subject="Код подтверждения почты", text=(
+    _send_codes(registration, email_code, sms_code, now=now, mailer=mailer, sms=sms)
+    return RegistrationStarted(registration_id=registration.id, expires_at=registration.email_code.expires_at)
+
+
+@handles(ResendRegistrationCodes, public=True)
+def resend_registration_codes(cmd: ResendRegistrationCodes, *, actor: Actor | None, uow: UnitOfWork,
+                              clock: Clock, codes: CodeGenerator, mailer: Mailer,
+                              sms: SmsSender) -> RegistrationStarted:
+    """An unknown or verified registration: RegistrationNotFound; within the cooldown of the last codes:
+    CodeResendTooSoon. Both codes are replaced, with fresh attempts and lifetime."""
+    now = clock.now()
+    address = _address(cmd.source_address)
+    with uow:
+        registration = uow.registrations.get(cmd.registration_id)
+        if registration is None or registration.verified:
+            raise RegistrationNotFound(registration_id=cmd.registration_id)
+        check_resend(registration.email_code, now)
+        email_code, sms_code = codes.new_code(), codes.new_code()
+        registration.email_code = OneTimeCode.issue(purpose=CodePurpose.VERIFY_EMAIL, recipient=registration.email,
+                                                    code=email_code, now=now)
+        registration.phone_code = OneTimeCode.issue(purpose=CodePurpose.VERIFY_PHONE, recipient=registration.phone,
+                                                    code=sms_code, now=now)
+        uow.registrations.save(registration)
+        uow.audit.record(_entry(audit.REGISTRATION_CODES_RESENT, registration, now=now, source=address))
+        uow.commit()
+    _send_codes(registration, email_code, sms_code, now=now, mailer=mailer, sms=sms)
+    return RegistrationStarted(registration_id=registration.id, expires_at=registration.email_code.expires_at)
+
+
+@handles(PurgeRegistrations)
+def purge_registrations(cmd: PurgeRegistrations, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> int:
+    """OMK staff who manage every user's account (not an account manager, not a client), or the scheduler.
+    Returns how many were removed; one audit entry says how many (none when nothing was removed)."""
+    require(actor, Permission.USERS_MANAGE)
+    if actor.organization_id is not None or only_assigned(actor, Permission.USERS_MANAGE):
+        raise Forbidden(permission=Permission.USERS_MANAGE.value)
+    if cmd.kept < timedelta(0):
+        raise InvalidValue("Срок хранения не может быть отрицательным.")
+    now = clock.now()
+    removed = 0
+    with uow:
+        while True:
+            batch = uow.registrations.unverified_expired(now - cmd.kept, limit=_PURGE_BATCH)
+            for registration in batch:
+                uow.registrations.remove(registration)
+            removed += len(batch)
+            if len(batch) < _PURGE_BATCH:
+                break
+        if removed:
+            uow.audit.record(AuditEntry.of(actor, audit.REGISTRATIONS_PURGED, target_type="registration",
+                                           target_id="expired", organization_id=None, now=now, source=cmd.source,
+                                           detail={"removed": removed, "kept_hours": cmd.kept / timedelta(hours=1)}))
+            uow.commit()
+    return removed
+
+
+_PURGE_BATCH = 500
+
+
+def _send_codes(registration: Registration, email_code: str, sms_code: str, *, now: datetime, mailer: Mailer,
+                sms: SmsSender) -> None:
+    minutes = int((registration.email_code.expires_at - now) / timedelta(minutes=1))
+    mailer.send(EmailMessage(to=registration.email, subject="Код подтверждения почты", text=(
         f"Код для подтверждения почты в ОМК Цифровые сервисы: {email_code}. Действует {minutes} мин. "
         "Никому его не сообщайте. Если вы не регистрировались, просто удалите это письмо.")))
-    sms.send(SmsMessage(to=phone, text=(
+    sms.send(SmsMessage(to=registration.phone, text=(
         f"Код для подтверждения телефона в ОМК Цифровые сервисы: {sms_code}. Действует {minutes} мин. "
         "Никому его не сообщайте.")))
-    return RegistrationStarted(registration_id=registration.id, expires_at=registration.email_code.expires_at)
 
 
 @handles(VerifyRegistration, public=True)

@@ -1,6 +1,8 @@
-"""Credentials and sign-in: set a password; sign in with a password and a one-time code sent by SMS or
-email; resolve, end and end-everywhere server-side sessions. Failures are throttled per account and per
-source address, and every security event is audited in the same unit of work as the change it records.
+"""Credentials and sign-in: set a password; sign in with a password and a second factor — a one-time code
+sent by SMS or email, the authenticator app's code or a recovery code; resolve, end and end-everywhere
+server-side sessions. A person with no organisation (yet) signs in too and acts only on its own account.
+Failures are throttled per account and per source address, and every security event is audited in the
+same unit of work as the change it records.
 
 A password, a code or a session token is never put in an error, an audit entry or a log line.
 """
@@ -16,7 +18,16 @@ from omk_domain.app.bus import handles
 from omk_domain.identity import audit
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.model import Actor, User, UserNotFound
-from omk_domain.identity.otp import CodeAlreadyUsed, CodePurpose, OneTimeCode, check_resend
+from omk_domain.identity.otp import (
+    CodeAlreadyUsed,
+    CodePurpose,
+    CodeWrong,
+    OneTimeCode,
+    RecoveryCodeAlreadyUsed,
+    RecoveryCodeWrong,
+    TotpCodeReplayed,
+    check_resend,
+)
 from omk_domain.identity.passwords import PasswordPolicy
 from omk_domain.identity.policy import Permission, decide, only_assigned, require
 from omk_domain.identity.signin import (
@@ -28,6 +39,8 @@ from omk_domain.identity.signin import (
     AttemptScope,
     ChallengeNotFound,
     Channel,
+    SecondFactor,
+    SecondFactorUnavailable,
     SessionInvalid,
     SessionTimeouts,
     SignInAttempt,
@@ -37,9 +50,10 @@ from omk_domain.identity.signin import (
     UserSession,
     WrongEmailOrPassword,
     hash_token,
+    new_token,
 )
 from omk_domain.notifications.messages import EmailMessage, SmsMessage
-from omk_domain.ports import CodeGenerator, Mailer, PasswordHasher, SmsSender, UnitOfWork
+from omk_domain.ports import CodeGenerator, Mailer, PasswordHasher, SmsSender, TotpService, UnitOfWork
 from omk_domain.shared.clock import Clock
 from omk_domain.shared.errors import DomainError, Forbidden
 from omk_domain.shared.ids import new_id
@@ -64,20 +78,24 @@ class SetPassword(Command):
 
 @attrs.frozen(kw_only=True)
 class StartSignIn(Command):
-    """First step: email and password; a one-time code goes to the user's phone or mailbox."""
+    """First step: email and password. Then a one-time code goes to the user's phone or mailbox — or, for a
+    user with an authenticator app (the default then) or asking for `factor`, nothing is sent."""
 
     email: str
     password: str = attrs.field(repr=False)
     source_address: str | None = None
+    factor: SecondFactor | None = None
 
 
 @attrs.frozen(kw_only=True)
 class CompleteSignIn(Command):
-    """Second step: the code answers the challenge; a new session begins."""
+    """Second step: the code answers the challenge; a new session begins. `factor` says what the code is
+    (None: what the challenge asked for — the sent code, or the app's code when nothing was sent)."""
 
     challenge_id: str
     code: str = attrs.field(repr=False)
     source_address: str | None = None
+    factor: SecondFactor | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -111,9 +129,12 @@ class SignOutEverywhere(Command):
 
 @attrs.frozen(kw_only=True)
 class SignInChallengeIssued:
+    """`channel` says where the code went (APP: nowhere); `factors` what may answer the challenge."""
+
     challenge_id: str
     channel: Channel
     expires_at: datetime
+    factors: tuple[SecondFactor, ...] = (SecondFactor.CODE,)
 
 
 @attrs.frozen(kw_only=True)
@@ -124,14 +145,20 @@ class SignedIn:
     session_id: str
     actor: Actor
     expires_at: datetime
+    #: after a recovery code answered: how many are left (None otherwise)
+    recovery_codes_left: int | None = None
 
 
 # --- passwords --------------------------------------------------------------------------------
 
 @handles(SetPassword)
 def set_password(cmd: SetPassword, *, actor: Actor, uow: UnitOfWork, clock: Clock,
-                 password_hasher: PasswordHasher, password_policy: PasswordPolicy | None = None) -> None:
-    """The user itself, or OMK staff who manage users (an account manager: its organisations' users)."""
+                 password_hasher: PasswordHasher, password_policy: PasswordPolicy | None = None) -> int:
+    """The user itself, or OMK staff who manage users (an account manager: its organisations' users).
+
+    Every session of the user ends (a password set over its head must lock out whoever held the old one);
+    returns how many ended. A user changing its own password keeps its session: ChangePassword
+    (omk_domain/app/account.py)."""
     with uow:
         user = uow.users.get(cmd.user_id)
         if actor.user_id != user.id:
@@ -139,10 +166,17 @@ def set_password(cmd: SetPassword, *, actor: Actor, uow: UnitOfWork, clock: Cloc
         (password_policy or PasswordPolicy()).check(cmd.password, email=user.email, full_name=user.full_name)
         user.password_hash = password_hasher.hash(cmd.password)
         now = clock.now()
+        ended = 0
+        for session in uow.sessions.of_user(user.id):
+            if session.revoke(now):
+                uow.sessions.save(session)
+                ended += 1
         uow.audit.record(_entry(audit.PASSWORD_CHANGED, actor_user_id=actor.user_id,
                                 actor_organization_id=actor.organization_id, user=user, now=now,
-                                source=cmd.source, detail={"by": "self" if actor.user_id == user.id else "staff"}))
+                                source=cmd.source, detail={"by": "self" if actor.user_id == user.id else "staff",
+                                                           "sessions_ended": ended}))
         uow.commit()
+    return ended
 
 
 def _require_staff_over(uow: UnitOfWork, actor: Actor, user: User) -> None:
@@ -164,9 +198,11 @@ def _require_staff_over(uow: UnitOfWork, actor: Actor, user: User) -> None:
 @handles(StartSignIn, public=True)
 def start_sign_in(cmd: StartSignIn, *, actor: Actor | None, uow: UnitOfWork, clock: Clock,
                   password_hasher: PasswordHasher, codes: CodeGenerator, mailer: Mailer,
-                  sms: SmsSender) -> SignInChallengeIssued:
-    """Check the password, then send a one-time code. An unknown email, a user without a password and a
-    wrong password get one answer (WrongEmailOrPassword) after the same Argon2 work."""
+                  sms: SmsSender, totp: TotpService | None = None) -> SignInChallengeIssued:
+    """Check the password, then send a one-time code — unless the user answers with its authenticator app
+    (the default once enrolled) or a recovery code. An unknown email, a user without a password and a
+    wrong password get one answer (WrongEmailOrPassword) after the same Argon2 work; a factor the user
+    does not have: SecondFactorUnavailable."""
     now = clock.now()
     email = (cmd.email or "").strip().lower()
     address = _address(cmd.source_address)
@@ -186,19 +222,28 @@ def start_sign_in(cmd: StartSignIn, *, actor: Actor | None, uow: UnitOfWork, clo
             uow.commit()
             raise AccountBlocked()
         assert stored is not None
+        factors = _factors(uow, user, totp)
+        chosen = cmd.factor or (SecondFactor.APP if SecondFactor.APP in factors else SecondFactor.CODE)
+        if chosen not in factors:
+            raise SecondFactorUnavailable(factor=chosen.value)
         if password_hasher.needs_rehash(stored):  # the only moment the password is at hand
             user.password_hash = password_hasher.hash(cmd.password)
-        uow.audit.record(_entry(audit.SIGNIN_PASSWORD_OK, user=user, now=now, source=address))
-        challenge = _issue(uow, user, now, address, codes=codes, mailer=mailer, sms=sms)
+        uow.audit.record(_entry(audit.SIGNIN_PASSWORD_OK, user=user, now=now, source=address,
+                                detail={"factor": chosen.value}))
+        if chosen is SecondFactor.CODE:
+            challenge = _issue(uow, user, now, address, codes=codes, mailer=mailer, sms=sms)
+        else:
+            challenge = _await_answer(uow, user, now, address)
         uow.commit()
     return SignInChallengeIssued(challenge_id=challenge.id, channel=challenge.channel,
-                                 expires_at=challenge.code.expires_at)
+                                 expires_at=challenge.code.expires_at, factors=factors)
 
 
 @handles(ResendCode, public=True)
 def resend_code(cmd: ResendCode, *, actor: Actor | None, uow: UnitOfWork, clock: Clock, codes: CodeGenerator,
-                mailer: Mailer, sms: SmsSender) -> SignInChallengeIssued:
-    """A new code (and challenge) replaces the old one, once the cooldown since the last code has passed."""
+                mailer: Mailer, sms: SmsSender, totp: TotpService | None = None) -> SignInChallengeIssued:
+    """A new code (and challenge) replaces the old one, once the cooldown since the last code sent has
+    passed. For a challenge awaiting the authenticator app it sends a code instead (a lost phone)."""
     now = clock.now()
     address = _address(cmd.source_address)
     with uow:
@@ -208,21 +253,26 @@ def resend_code(cmd: ResendCode, *, actor: Actor | None, uow: UnitOfWork, clock:
         user = uow.users.get(old.user_id)
         _require_not_throttled(uow, user.email, address, now)
         latest = uow.challenges.latest_of_user(user.id)
-        check_resend(latest.code if latest is not None else None, now)
+        check_resend(latest.code if latest is not None and latest.channel is not Channel.APP else None, now)
         old.code.used_at = now  # the old code no longer works
         uow.challenges.save(old)
         challenge = _issue(uow, user, now, address, codes=codes, mailer=mailer, sms=sms)
+        factors = _factors(uow, user, totp)
         uow.commit()
     return SignInChallengeIssued(challenge_id=challenge.id, channel=challenge.channel,
-                                 expires_at=challenge.code.expires_at)
+                                 expires_at=challenge.code.expires_at, factors=factors)
 
 
 @handles(CompleteSignIn, public=True)
 def complete_sign_in(cmd: CompleteSignIn, *, actor: Actor | None, uow: UnitOfWork, clock: Clock,
-                     session_timeouts: SessionTimeouts | None = None) -> SignedIn:
-    """Accept the code once; a new session (a new random id) for the organisation of the first membership.
+                     session_timeouts: SessionTimeouts | None = None,
+                     totp: TotpService | None = None) -> SignedIn:
+    """Accept the answer once; a new session (a new random id) for the organisation of the first
+    membership — or for no organisation, when the user has none.
 
-    A refused code keeps its spent attempt (committed before the error is raised)."""
+    The sent code, the app's code and a recovery code share the challenge's lifetime and attempts; a
+    refused answer keeps its spent attempt (committed before the error is raised) and counts towards the
+    account's and the address's lockout. An app code's time step works once; a recovery code works once."""
     timeouts = session_timeouts or SessionTimeouts()
     now = clock.now()
     address = _address(cmd.source_address)
@@ -232,13 +282,20 @@ def complete_sign_in(cmd: CompleteSignIn, *, actor: Actor | None, uow: UnitOfWor
             raise ChallengeNotFound()
         user = uow.users.get(challenge.user_id)
         _require_not_throttled(uow, user.email, address, now)
-        wrong = not challenge.code.matches(cmd.code)
+        factor = cmd.factor or (SecondFactor.APP if challenge.channel is Channel.APP else SecondFactor.CODE)
+        answer = _Answer()
         try:
-            challenge.code.verify(cmd.code, now)
+            if factor is SecondFactor.CODE:
+                _answer_with_code(challenge, cmd.code, now, answer)
+            elif factor is SecondFactor.APP:
+                _answer_with_app(uow, user, challenge, cmd.code, now=now, totp=totp, answer=answer)
+            else:
+                _answer_with_recovery_code(uow, user, challenge, cmd.code, now=now, address=address,
+                                           answer=answer)
         except DomainError as refused:
             uow.challenges.save(challenge)
-            detail = {"reason": refused.code, "attempts_left": challenge.code.attempts_left}
-            if wrong and not isinstance(refused, CodeAlreadyUsed):
+            detail = {"reason": refused.code, "attempts_left": challenge.code.attempts_left, "factor": factor.value}
+            if answer.wrong:
                 _failed(uow, user.email, address, now=now, user=user, action=audit.CODE_FAILED, detail=detail)
             else:
                 uow.audit.record(_entry(audit.CODE_FAILED, user=user, now=now, source=address, detail=detail))
@@ -256,9 +313,71 @@ def complete_sign_in(cmd: CompleteSignIn, *, actor: Actor | None, uow: UnitOfWor
                                            absolute_timeout=timeouts.absolute)
         uow.sessions.add(session)
         uow.audit.record(_entry(audit.SIGNIN_OK, user=user, now=now, source=address,
-                                detail={"session_id": session.id, "channel": challenge.channel.value}))
+                                detail={"session_id": session.id, "channel": challenge.channel.value,
+                                        "factor": factor.value,
+                                        "organization_id": signed_in_actor.organization_id}))
         uow.commit()
-    return SignedIn(token=token, session_id=session.id, actor=signed_in_actor, expires_at=session.expires_at())
+    return SignedIn(token=token, session_id=session.id, actor=signed_in_actor, expires_at=session.expires_at(),
+                    recovery_codes_left=answer.recovery_codes_left)
+
+
+@attrs.define
+class _Answer:
+    """What checking a second-factor answer found out, for the audit and the throttle."""
+
+    #: a wrong answer (counted towards the lockout), as opposed to one refused for another reason
+    wrong: bool = False
+    recovery_codes_left: int | None = None
+
+
+def _answer_with_code(challenge: SignInChallenge, code: str, now: datetime, answer: _Answer) -> None:
+    if challenge.channel is Channel.APP:  # no code was sent for this challenge
+        raise SecondFactorUnavailable(factor=SecondFactor.CODE.value)
+    answer.wrong = not challenge.code.matches(code)
+    try:
+        challenge.code.verify(code, now)
+    except CodeAlreadyUsed:
+        answer.wrong = False
+        raise
+
+
+def _answer_with_app(uow: UnitOfWork, user: User, challenge: SignInChallenge, code: str, *, now: datetime,
+                     totp: TotpService | None, answer: _Answer) -> None:
+    credential = uow.totp_credentials.get(user.id)
+    if totp is None or credential is None or not credential.active:
+        raise SecondFactorUnavailable(factor=SecondFactor.APP.value)
+    challenge.code.ensure_open(now)
+    step = totp.matched_step(credential.secret, code, at=now)
+    answer.wrong = not credential.fresh(step)
+    error: type[DomainError] = TotpCodeReplayed if step is not None else CodeWrong
+    challenge.code.settle(not answer.wrong, now,
+                          wrong=lambda left: error(f"Осталось попыток: {left}.", attempts_left=left))
+    assert step is not None
+    if not uow.totp_credentials.use_step(user.id, step):  # a concurrent sign-in used it first
+        answer.wrong = True
+        raise TotpCodeReplayed()
+
+
+def _answer_with_recovery_code(uow: UnitOfWork, user: User, challenge: SignInChallenge, code: str, *,
+                               now: datetime, address: str, answer: _Answer) -> None:
+    codes = uow.recovery_codes.get(user.id)
+    if codes is None:
+        raise SecondFactorUnavailable(factor=SecondFactor.RECOVERY.value)
+    challenge.code.ensure_open(now)
+    error: type[DomainError] = RecoveryCodeWrong
+    position = -1
+    try:
+        position = codes.consume(code, now)
+    except (RecoveryCodeWrong, RecoveryCodeAlreadyUsed) as refused:
+        error, answer.wrong = type(refused), True
+    challenge.code.settle(not answer.wrong, now,
+                          wrong=lambda left: error(f"Осталось попыток: {left}.", attempts_left=left))
+    if not uow.recovery_codes.use(user.id, codes, position):  # a concurrent sign-in used it first
+        answer.wrong = True
+        raise RecoveryCodeAlreadyUsed()
+    answer.recovery_codes_left = codes.remaining
+    uow.audit.record(_entry(audit.RECOVERY_CODE_USED, user=user, now=now, source=address,
+                            detail={"challenge_id": challenge.id, "remaining": codes.remaining}))
 
 
 # --- sessions ---------------------------------------------------------------------------------
@@ -394,13 +513,44 @@ def _issue(uow: UnitOfWork, user: User, now: datetime, address: str, *, codes: C
 
 
 def _actor_of(uow: UnitOfWork, user: User, organization_id: str | None) -> Actor:
-    """OMK staff act with their staff roles; a client for `organization_id`, or its first membership."""
+    """OMK staff act with their staff roles; a client for `organization_id`, or its first membership; a
+    person with no membership (yet, or any more) acts for no organisation, with no role.
+
+    A session begun for an organisation ends (SessionInvalid) once that membership is gone."""
     if user.is_staff:
         return Actor(user_id=user.id, roles=user.staff_roles or {user.role})
     if organization_id is not None:
         membership = uow.memberships.find(user.id, organization_id)
+        if membership is None or not membership.roles:
+            raise SessionInvalid()
     else:
-        membership = next((ms for ms in uow.memberships.of_user(user.id) if ms.roles), None)
-    if membership is None or not membership.roles:
-        raise SessionInvalid()
+        # the organisation the person was registered with first, else the first other one it belongs to
+        held = [ms for ms in uow.memberships.of_user(user.id) if ms.roles]
+        membership = next((ms for ms in held if ms.organization_id == user.organization_id),
+                          held[0] if held else None)
+        if membership is None:
+            return Actor.without_organization(user.id)
     return Actor(user_id=user.id, roles=membership.roles, organization_id=membership.organization_id)
+
+
+def _factors(uow: UnitOfWork, user: User, totp: TotpService | None) -> tuple[SecondFactor, ...]:
+    """What may answer a sign-in of `user`: always the sent code; the app once enrolled; recovery codes left."""
+    found = [SecondFactor.CODE]
+    credential = uow.totp_credentials.get(user.id)
+    if totp is not None and credential is not None and credential.active:
+        found.append(SecondFactor.APP)
+    recovery = uow.recovery_codes.get(user.id)
+    if recovery is not None and recovery.remaining:
+        found.append(SecondFactor.RECOVERY)
+    return tuple(found)
+
+
+def _await_answer(uow: UnitOfWork, user: User, now: datetime, address: str) -> SignInChallenge:
+    """A challenge nothing is sent for: answered from the app or with a recovery code. Its record holds a
+    random 256-bit value nobody is shown, so no typed code can pass for it; it keeps the lifetime, the
+    attempts and the single use shared by every factor."""
+    challenge = SignInChallenge(user_id=user.id, channel=Channel.APP, source=address,
+                                code=OneTimeCode.issue(purpose=CodePurpose.SIGN_IN, recipient=user.email,
+                                                       code=new_token(), now=now))
+    uow.challenges.add(challenge)
+    return challenge

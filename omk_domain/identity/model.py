@@ -384,7 +384,8 @@ class Actor:
     """Who is acting: a user, the organisation it acts for now (None for OMK staff) and the roles it
     holds there (the client roles of that membership, or its staff roles).
 
-    Accepts one `role=` or several `roles=`.
+    Accepts one `role=` or several `roles=`. A person signed in without any organisation yet is made
+    by `without_organization()`: no organisation, no roles (the policy lets it act only on itself).
     """
 
     user_id: str
@@ -401,14 +402,28 @@ class Actor:
         self.__attrs_init__(user_id=user_id, roles=held, organization_id=organization_id,
                             limit=None if limit is None else frozenset(limit))
 
+    @classmethod
+    def without_organization(cls, user_id: str) -> Actor:
+        """A registered person with no membership (yet, or any more): no organisation and no roles."""
+        actor = cls.__new__(cls)
+        actor.__attrs_init__(user_id=user_id, roles=frozenset(), organization_id=None, limit=None)
+        return actor
+
     @property
     def role(self) -> Role:
         """The first of the roles held (in the order roles are declared): for displays and old callers."""
+        if not self.roles:
+            raise RolesRequired()
         return next(r for r in Role if r in self.roles)
 
     @property
     def is_staff(self) -> bool:
-        return self.organization_id is None
+        return self.organization_id is None and bool(self.roles)
+
+    @property
+    def has_organization(self) -> bool:
+        """False for a person signed in without a membership: it may only act on its own account."""
+        return self.organization_id is not None or bool(self.roles)
 
     @classmethod
     def system(cls) -> Actor:

@@ -1,4 +1,5 @@
-"""One-time codes (sent by SMS or email) and recovery codes: kept only as salted hashes.
+"""One-time codes (sent by SMS or email) and recovery codes, kept only as salted hashes; the
+authenticator-app credential (TOTP) with its replay guard.
 
 A code in clear exists twice: when it is made (to be sent) and when a person types it back.
 The record keeps an HMAC-SHA256 of it under a random per-code salt, bound to the purpose and
@@ -16,12 +17,13 @@ import hashlib
 import hmac
 import math
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import attrs
 
 from omk_domain.shared.clock import ensure_utc
-from omk_domain.shared.errors import Conflict, Forbidden, InvalidValue
+from omk_domain.shared.errors import Conflict, DomainError, Forbidden, InvalidValue
 from omk_domain.shared.ids import new_id
 
 __all__ = [
@@ -35,11 +37,19 @@ __all__ = [
     "CodePurpose",
     "CodeResendTooSoon",
     "CodeWrong",
+    "CurrentPasswordWrong",
     "OneTimeCode",
     "RecoveryCode",
     "RecoveryCodeAlreadyUsed",
     "RecoveryCodeWrong",
     "RecoveryCodes",
+    "TotpCodeReplayed",
+    "TotpCodeWrong",
+    "TotpCredential",
+    "TwoFactorAlreadyEnabled",
+    "TwoFactorConfirmationRequired",
+    "TwoFactorEnrolmentNotStarted",
+    "TwoFactorNotEnabled",
     "check_resend",
     "new_recovery_code",
 ]
@@ -60,11 +70,12 @@ class CodePurpose(enum.Enum):
     VERIFY_EMAIL = "verify_email"
     VERIFY_PHONE = "verify_phone"
     RESET_PASSWORD = "reset_password"
+    CHANGE_EMAIL = "change_email"
 
     @property
     def label_ru(self) -> str:
         return {"sign_in": "вход", "verify_email": "подтверждение почты", "verify_phone": "подтверждение телефона",
-                "reset_password": "восстановление пароля"}[self.value]
+                "reset_password": "восстановление пароля", "change_email": "смена адреса почты"}[self.value]
 
 
 class CodeWrong(InvalidValue):
@@ -153,17 +164,30 @@ class OneTimeCode:
 
     def verify(self, code: str, now: datetime) -> None:
         """Accept the code once, or raise why not. A wrong code spends an attempt; the last one exhausts them."""
-        now = ensure_utc(now)
+        self.settle(self.matches(code), now)
+
+    def ensure_open(self, now: datetime) -> None:
+        """Raise why this record takes no answer any more: used, out of attempts or expired."""
         if self.used_at is not None:
             raise CodeAlreadyUsed()
         if self.attempts_left <= 0:
             raise CodeAttemptsExhausted()
         if self.is_expired(now):
             raise CodeExpired()
-        if not self.matches(code):
+
+    def settle(self, correct: bool, now: datetime, *,
+               wrong: Callable[[int], DomainError] | None = None) -> None:
+        """Take an answer checked elsewhere (an authenticator code, a recovery code) under this record's
+        lifetime, attempts and single use: a wrong one spends an attempt and raises `wrong(attempts_left)`
+        (CodeWrong by default); the last one exhausts them."""
+        now = ensure_utc(now)
+        self.ensure_open(now)
+        if not correct:
             self.attempts_left -= 1
             if self.attempts_left == 0:
                 raise CodeAttemptsExhausted()
+            if wrong is not None:
+                raise wrong(self.attempts_left)
             raise CodeWrong(f"Осталось попыток: {self.attempts_left}.", attempts_left=self.attempts_left)
         self.used_at = now
 
@@ -227,15 +251,90 @@ class RecoveryCodes:
     def remaining(self) -> int:
         return sum(1 for c in self.codes if c.used_at is None)
 
-    def consume(self, code: str, now: datetime) -> None:
-        """Spend one recovery code, or raise RecoveryCodeWrong / RecoveryCodeAlreadyUsed."""
+    def consume(self, code: str, now: datetime) -> int:
+        """Spend one recovery code and return its position, or raise RecoveryCodeWrong / RecoveryCodeAlreadyUsed."""
         candidate = _digest(bytes.fromhex(self.salt), "recovery", _recovery_typed(code))
-        found: RecoveryCode | None = None
-        for stored in self.codes:  # every entry is compared, so the time taken does not tell which matched
+        found: int | None = None
+        for position, stored in enumerate(self.codes):  # all compared: the time taken does not tell which
             if hmac.compare_digest(candidate, stored.code_hash):
-                found = stored
+                found = position
         if found is None:
             raise RecoveryCodeWrong()
-        if found.used_at is not None:
+        if self.codes[found].used_at is not None:
             raise RecoveryCodeAlreadyUsed()
-        found.used_at = ensure_utc(now)
+        self.codes[found].used_at = ensure_utc(now)
+        return found
+
+
+class TotpCodeWrong(InvalidValue):
+    code = "totp_code_wrong"
+    message_ru = "Код из приложения-аутентификатора неверный."
+
+
+class TotpCodeReplayed(Conflict):
+    code = "totp_code_replayed"
+    message_ru = "Этот код из приложения уже использован. Дождитесь следующего кода."
+
+
+class TwoFactorAlreadyEnabled(Conflict):
+    code = "two_factor_already_enabled"
+    message_ru = "Приложение-аутентификатор уже подключено. Чтобы подключить другое, сначала отключите его."
+
+
+class TwoFactorNotEnabled(Conflict):
+    code = "two_factor_not_enabled"
+    message_ru = "Приложение-аутентификатор не подключено."
+
+
+class TwoFactorEnrolmentNotStarted(Conflict):
+    code = "two_factor_enrolment_not_started"
+    message_ru = "Подключение приложения не начато. Начните его снова и отсканируйте QR-код."
+
+
+class TwoFactorConfirmationRequired(InvalidValue):
+    code = "two_factor_confirmation_required"
+    message_ru = "Подтвердите действие текущим кодом из приложения или паролем."
+
+
+class CurrentPasswordWrong(InvalidValue):
+    code = "current_password_wrong"
+    message_ru = "Пароль неверный."
+
+
+@attrs.define(kw_only=True)
+class TotpCredential:
+    """A user's authenticator app: the shared secret (readable, a code is computed from it — never shown
+    again after enrolment, never logged) and the last time step accepted, so a code works once.
+
+    Pending until confirmed with a first valid code; only an active credential answers a sign-in.
+    """
+
+    user_id: str
+    secret: str = attrs.field(repr=False, metadata={"secret": True})
+    created_at: datetime = attrs.field(converter=ensure_utc)
+    confirmed_at: datetime | None = None
+    last_used_step: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.confirmed_at is not None
+
+    def fresh(self, step: int | None) -> bool:
+        """Whether a matched time step may still be used: later than the last one accepted."""
+        return step is not None and (self.last_used_step is None or step > self.last_used_step)
+
+    def accept(self, step: int | None) -> None:
+        """Use the code of time `step` (None: the code matched no step): TotpCodeWrong, TotpCodeReplayed for
+        this or an earlier step already used."""
+        if step is None:
+            raise TotpCodeWrong()
+        if not self.fresh(step):
+            raise TotpCodeReplayed()
+        self.last_used_step = step
+
+    def confirm(self, step: int | None, now: datetime) -> None:
+        """Activate with the first valid code."""
+        if self.active:
+            raise TwoFactorAlreadyEnabled()
+        self.accept(step)
+        self.confirmed_at = ensure_utc(now)

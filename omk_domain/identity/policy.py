@@ -33,7 +33,13 @@ class Permission(enum.Enum):
     DOCUMENTS_VIEW = "documents.view"
     DOCUMENTS_DOWNLOAD = "documents.download"
     REQUESTS_SEND = "requests.send"
+    #: OMK support: see, take, answer and close the service requests of clients
+    REQUESTS_HANDLE = "requests.handle"
     TOKENS_MANAGE = "tokens.manage"
+    #: what every signed-in person does for itself, with or without an organisation
+    ORGANIZATIONS_APPLY = "organizations.apply"
+    INVITATIONS_ACCEPT = "invitations.accept"
+    ACCOUNT_SELF = "account.self"
 
 
 P = Permission
@@ -41,6 +47,10 @@ _VIEW_ALL = frozenset({P.AUCTION_VIEW, P.ORGANIZATIONS_VIEW, P.AUDIT_VIEW, P.FIN
                        P.DOCUMENTS_VIEW})
 #: what only a client does for itself: staff act on its behalf through other permissions
 CLIENT_ONLY = frozenset({P.AUCTION_BID, P.ORDERS_PLACE, P.REQUESTS_SEND})
+#: what a person does for itself (no role gives it, no API token carries it): apply for an organisation,
+#: accept an invitation addressed to it, manage its own account (password, second factors, sign-out).
+#: It is all a person signed in without an organisation may do.
+SELF_SERVICE = frozenset({P.ORGANIZATIONS_APPLY, P.INVITATIONS_ACCEPT, P.ACCOUNT_SELF})
 
 #: THE mapping of roles to permissions.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -56,14 +66,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.LOGISTICS: frozenset({P.ORDERS_VIEW, P.DOCUMENTS_VIEW, P.DOCUMENTS_DOWNLOAD}),
     Role.VIEWER: frozenset({P.AUCTION_VIEW}),
     # OMK staff roles
-    Role.SYSTEM_ADMIN: frozenset(Permission) - CLIENT_ONLY,
+    Role.SYSTEM_ADMIN: frozenset(Permission) - CLIENT_ONLY - SELF_SERVICE,
     Role.AUCTION_ORGANISER: frozenset({
         P.AUCTION_VIEW, P.AUCTION_MANAGE, P.AUCTION_BID_ON_BEHALF, P.BID_ANNUL, P.RESULTS_APPROVE,
         P.ORGANIZATIONS_VIEW, P.ORGANIZATIONS_MANAGE, P.USERS_MANAGE, P.ROLES_MANAGE, P.AUDIT_VIEW,
         P.TOKENS_MANAGE}),
     Role.ACCOUNT_MANAGER: _VIEW_ALL | {P.ORGANIZATIONS_MANAGE, P.USERS_MANAGE, P.ROLES_MANAGE,
-                                      P.DOCUMENTS_DOWNLOAD, P.TOKENS_MANAGE},
-    Role.SUPPORT: _VIEW_ALL,
+                                      P.DOCUMENTS_DOWNLOAD, P.TOKENS_MANAGE, P.REQUESTS_HANDLE},
+    Role.SUPPORT: _VIEW_ALL | {P.REQUESTS_HANDLE},
 }
 
 
@@ -74,6 +84,8 @@ class Reason(enum.Enum):
     OTHER_ORGANIZATION = "other_organization"
     #: an account manager asked about an organisation not assigned to it
     NOT_ASSIGNED = "not_assigned"
+    #: a person signed in without an organisation asked for more than its own account
+    NO_ORGANIZATION = "no_organization"
 
 
 @attrs.frozen(kw_only=True)
@@ -111,6 +123,8 @@ def grantable(actor: Actor) -> frozenset[Permission]:
     permission a client role gives."""
     if actor.organization_id is not None:
         return _limited(actor, permissions_of(actor.roles - frozenset(r for r in actor.roles if r.is_staff)))
+    if not actor.has_organization:
+        return frozenset()
     return _limited(actor, CLIENT_PERMISSIONS)
 
 
@@ -123,6 +137,14 @@ def decide(actor: Actor, permission: Permission, organization_id: str | None = N
     def answer(reason: Reason) -> Decision:
         return Decision(allowed=reason is Reason.GRANTED, permission=permission, reason=reason)
 
+    if permission in SELF_SERVICE:  # a person on itself (asked without an organisation); a token is no person
+        if actor.limit is not None:
+            return answer(Reason.NO_PERMISSION)
+        if organization_id is not None and organization_id != actor.organization_id:
+            return answer(Reason.OTHER_ORGANIZATION if actor.has_organization else Reason.NO_ORGANIZATION)
+        return answer(Reason.GRANTED)
+    if not actor.has_organization:
+        return answer(Reason.NO_ORGANIZATION)
     if actor.organization_id is not None:  # a client, acting for its current organisation
         held = _limited(actor, permissions_of(actor.roles - frozenset(r for r in actor.roles if r.is_staff)))
         if permission not in held:

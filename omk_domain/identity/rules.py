@@ -42,5 +42,31 @@ SIGN_IN_REVEALS_NOTHING = Rule("sign_in_reveals_nothing",
                                "Ответ на неудачный вход не выдаёт, есть ли такой пользователь")
 LOCKOUT_IS_TEMPORARY = Rule("lockout_is_temporary", "Блокировка после неудачных попыток временная")
 SESSIONS_END = Rule("sessions_end", "Сеанс завершается по бездействию, по сроку и по выходу")
+# second factors (otp.py, signin.py; their use cases in omk_domain/app/signin.py and two_factor.py)
+SIGN_IN_CODE_BY_SMS = Rule("sign_in_code_by_sms", "Код для входа приходит по SMS, если указан телефон")
+SIGN_IN_CODE_BY_EMAIL = Rule("sign_in_code_by_email", "Без телефона код для входа приходит письмом")
+SIGN_IN_WITH_AUTHENTICATOR = Rule("sign_in_with_authenticator",
+                                  "Код из приложения-аутентификатора подтверждает вход и действует один раз")
+SIGN_IN_WITH_RECOVERY_CODE = Rule("sign_in_with_recovery_code", "Резервный код заменяет второй фактор один раз")
+# the session of a person without an organisation (policy.SELF_SERVICE)
+ORGANIZATIONLESS_SESSION = Rule(
+    "organizationless_session",
+    "Без организации можно только подать заявку, принять приглашение и управлять своей учётной записью")
+# self-registration (omk_domain/app/registration.py; features/identity/registration.feature)
+REGISTRATION_CONFIRMS_BOTH = Rule("registration_confirms_both",
+                                  "Регистрация подтверждается кодом из письма и кодом из SMS")
+REGISTRATION_REVEALS_NOTHING = Rule("registration_reveals_nothing",
+                                    "Занятый адрес сообщается только после подтверждения обоих кодов")
+REGISTRATION_CODES_RESEND = Rule("registration_codes_resend", "Новые коды можно запросить не раньше чем через минуту")
+UNVERIFIED_REGISTRATIONS_PURGED = Rule("unverified_registrations_purged",
+                                       "Неподтверждённые регистрации удаляются через сутки после истечения кодов")
+APPLICANT_BECOMES_ADMINISTRATOR = Rule("applicant_becomes_administrator",
+                                       "Заявитель становится администратором одобренной организации")
+# invitations (omk_domain/app/invitations.py; features/identity/invitations.feature)
+INVITATION_WORKS_ONCE = Rule("invitation_works_once", "Приглашение действует семь дней и только один раз")
+INVITE_INTO_OWN_ORGANIZATION = Rule("invite_into_own_organization",
+                                    "Администратор приглашает только в свою организацию")
+INVITE_ONLY_INTO_ACTIVE = Rule("invite_only_into_active", "Пригласить можно только в действующую организацию")
+INVITATION_FOR_ADDRESSEE = Rule("invitation_for_addressee", "Приглашение принимает только тот, кому оно адресовано")
 
 RULES: tuple[Rule, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Rule))

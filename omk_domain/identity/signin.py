@@ -17,7 +17,7 @@ import attrs
 
 from omk_domain.identity.otp import OneTimeCode
 from omk_domain.shared.clock import ensure_utc
-from omk_domain.shared.errors import DomainError, Forbidden, NotFound
+from omk_domain.shared.errors import DomainError, Forbidden, InvalidValue, NotFound
 from omk_domain.shared.ids import new_id
 
 SESSION_IDLE = timedelta(minutes=30)
@@ -91,8 +91,33 @@ def new_token() -> str:
 
 
 class Channel(enum.Enum):
+    """Where the challenge's code went; APP: nowhere — it is answered from the authenticator app (or a
+    recovery code), and its record keeps only the lifetime, the attempts and the single use."""
+
     SMS = "sms"
     EMAIL = "email"
+    APP = "app"
+
+
+class SecondFactor(enum.Enum):
+    """How a person answers the second step of a sign-in."""
+
+    #: the one-time code sent by SMS (when the user has a phone) or email
+    CODE = "code"
+    #: the current code of the authenticator app (TOTP)
+    APP = "app"
+    #: one of the recovery codes shown when the app was enrolled
+    RECOVERY = "recovery"
+
+    @property
+    def label_ru(self) -> str:
+        return {"code": "код из SMS или письма", "app": "код из приложения-аутентификатора",
+                "recovery": "резервный код"}[self.value]
+
+
+class SecondFactorUnavailable(InvalidValue):
+    code = "second_factor_unavailable"
+    message_ru = "Этот способ подтверждения входа недоступен для учётной записи."
 
 
 @attrs.define(kw_only=True)

@@ -44,15 +44,17 @@ EXPECTED = {
     Role.BIDDER: {"auction.view", "auction.bid"},
     Role.LOGISTICS: {"orders.view", "documents.view", "documents.download"},
     Role.VIEWER: {"auction.view"},
-    Role.SYSTEM_ADMIN: {p.value for p in Permission} - {"auction.bid", "orders.place", "requests.send"},
+    # what a person does for itself (applying, accepting an invitation, its own account) no role gives
+    Role.SYSTEM_ADMIN: {p.value for p in Permission} - {"auction.bid", "orders.place", "requests.send"}
+    - {"organizations.apply", "invitations.accept", "account.self"},
     Role.AUCTION_ORGANISER: {"auction.view", "auction.manage", "auction.bid_on_behalf", "auction.annul",
                              "auction.results_approve", "organizations.view", "organizations.manage",
                              "users.manage", "roles.manage", "audit.view", "tokens.manage"},
     Role.ACCOUNT_MANAGER: {"auction.view", "organizations.view", "organizations.manage", "users.manage",
                            "roles.manage", "audit.view", "finance.view", "orders.view", "documents.view",
-                           "documents.download", "tokens.manage"},
+                           "documents.download", "tokens.manage", "requests.handle"},
     Role.SUPPORT: {"auction.view", "organizations.view", "audit.view", "finance.view", "orders.view",
-                   "documents.view"},
+                   "documents.view", "requests.handle"},
 }
 
 

@@ -14,21 +14,26 @@ from pytest_bdd import given, parsers, then, when
 from omk_adapters.memory.security import FixedCodeGenerator
 from omk_adapters.notify.local import LocalFolderMailer, LocalFolderSmsSender, LocalOutbox, mail_folder, sms_file
 from omk_adapters.security.passwords import Argon2idPasswordHasher
+from omk_adapters.security.totp import PyOtpTotpService
 from omk_domain.app.identity import RegisterUser
 from omk_domain.app.signin import CompleteSignIn, ResolveSession, SignOut, StartSignIn
 from omk_domain.identity.model import Role
-from omk_domain.identity.otp import CodeAlreadyUsed
-from omk_domain.identity.signin import AccountTemporarilyLocked, WrongEmailOrPassword
+from omk_domain.identity.otp import CodeAlreadyUsed, RecoveryCodeAlreadyUsed, RecoveryCodeWrong, TotpCodeReplayed
+from omk_domain.identity.signin import AccountTemporarilyLocked, SecondFactor, WrongEmailOrPassword
 from omk_domain.shared.errors import DomainError
 from tests.bdd.steps.world import World
 
 #: the person's name as the features decline it → their email
-EMAILS = {"Анна": "anna@client.ru", "Анны": "anna@client.ru"}
+EMAILS = {"Анна": "anna@client.ru", "Анны": "anna@client.ru",
+          "Борис": "boris@mail.ru", "Бориса": "boris@mail.ru", "Борису": "boris@mail.ru"}
 PERSON = r"«(?P<person>[^»]+)»"
 REFUSALS: dict[str, type[DomainError]] = {
     "код уже использован": CodeAlreadyUsed,
     "неверный адрес или пароль": WrongEmailOrPassword,
     "учётная запись временно заблокирована": AccountTemporarilyLocked,
+    "код из приложения уже использован": TotpCodeReplayed,
+    "резервный код уже использован": RecoveryCodeAlreadyUsed,
+    "резервный код неверный": RecoveryCodeWrong,
 }
 
 
@@ -52,12 +57,12 @@ class SignIn:
         except DomainError as exc:
             self.error = exc
 
-    def complete(self, email: str, code: str) -> None:
+    def complete(self, email: str, code: str, factor: SecondFactor | None = None) -> None:
         if self.error is not None:
             return
         assert self.challenge is not None
         try:
-            signed = self.world.bus.handle(CompleteSignIn(challenge_id=self.challenge, code=code,
+            signed = self.world.bus.handle(CompleteSignIn(challenge_id=self.challenge, code=code, factor=factor,
                                                           source_address="192.0.2.10"), None)
             self.tokens[email] = signed.token
         except DomainError as exc:
@@ -78,7 +83,8 @@ def signin(world: World, tmp_path: Path) -> SignIn:
                       "codes": FixedCodeGenerator(["424242", "515151"]),
                       "mailer": LocalFolderMailer(mail_folder(tmp_path), sender="noreply@omk.local",
                                                   clock=world.clock),
-                      "sms": LocalFolderSmsSender(sms_file(tmp_path), clock=world.clock)}
+                      "sms": LocalFolderSmsSender(sms_file(tmp_path), clock=world.clock),
+                      "totp": PyOtpTotpService()}
     return SignIn(world=world, outbox=LocalOutbox.in_data_dir(tmp_path))
 
 
