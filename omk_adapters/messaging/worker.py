@@ -1,4 +1,5 @@
-"""The worker: relays the outbox and keeps the lot-activity projection from the events."""
+"""The worker: relays the outbox and keeps the lot-activity projection and the lot search index
+from the events."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import structlog
 from omk_adapters.messaging.errors import BrokerUnavailable
 from omk_adapters.messaging.inprocess import InProcessBroker
 from omk_domain.app.activity import HANDLED, record_activity
-from omk_domain.ports import OutboxMessage, UnitOfWork
+from omk_domain.app.search import SEARCH_EVENTS, update_lot_index
+from omk_domain.ports import LotSearch, OutboxMessage, UnitOfWork
 from omk_domain.shared.clock import Clock
 
 if TYPE_CHECKING:
@@ -29,10 +31,24 @@ def project_activity(message: OutboxMessage, uow_factory: Callable[[], UnitOfWor
     return record_activity(message, uow=uow_factory(), clock=clock)
 
 
+def project_search(message: OutboxMessage, uow_factory: Callable[[], UnitOfWork], search: LotSearch) -> bool:
+    """Index again the lots an event changed (False for an event search does not follow)."""
+    return update_lot_index(message, uow=uow_factory(), search=search)
+
+
 def subscribe_in_process(broker: InProcessBroker, uow_factory: Callable[[], UnitOfWork],
-                         clock: Clock) -> Callable[[], None]:
-    """Embedded mode: keep the projection current in this process as the relay delivers."""
-    return broker.subscribe(lambda message: project_activity(message, uow_factory, clock), HANDLED)
+                         clock: Clock, search: LotSearch | None = None) -> Callable[[], None]:
+    """Embedded mode: keep the projections current in this process as the relay delivers."""
+    unsubscribe = [broker.subscribe(lambda message: project_activity(message, uow_factory, clock), HANDLED)]
+    if search is not None:
+        unsubscribe.append(broker.subscribe(lambda message: project_search(message, uow_factory, search),
+                                            SEARCH_EVENTS))
+
+    def both() -> None:
+        for undo in unsubscribe:
+            undo()
+
+    return both
 #: deliveries taken per consume round, so the relay gets its turn even under steady traffic
 ROUND = 100
 
@@ -88,7 +104,11 @@ class _Worker:
 
     def handle(self, message: OutboxMessage) -> None:
         try:
-            first = project_activity(message, self.services.uow_factory, self.services.clock)
+            first = True
+            if message.name in HANDLED:
+                first = project_activity(message, self.services.uow_factory, self.services.clock)
+            if message.name in SEARCH_EVENTS:
+                project_search(message, self.services.uow_factory, self.services.search)
         except Exception:
             self.report.failed += 1
             raise
@@ -108,7 +128,7 @@ class _Worker:
         from omk_adapters.messaging.rabbitmq import PikaEventConsumer
 
         consumer = PikaEventConsumer(url, exchange=self.services.settings.amqp_exchange, queue=self.queue,
-                                     routing_keys=sorted(HANDLED))
+                                     routing_keys=sorted(HANDLED | SEARCH_EVENTS))
         try:
             while True:
                 self.report.rounds += 1

@@ -14,6 +14,9 @@ from omk_cli.context import state
 from omk_cli.output import JsonFlag, fields, money, show, table, when
 from omk_domain.app.auctions import AddLots, EditLot, ListLots, ViewLot
 from omk_domain.app.lot_import import parse_rows
+from omk_domain.app.search import ReindexLots, SearchLots
+from omk_domain.auctions.values import AuctionStatus, LotStatus
+from omk_domain.search import LotQuery, SizeRange, SortOrder
 
 app = typer.Typer(help="Lots of an auction.", no_args_is_help=True)
 
@@ -99,3 +102,50 @@ def view(ctx: typer.Context, *,
                       [("Вы" if b.mine else b.alias, money(b.amount), when(b.placed_at)) for b in seen.bids]))
 
     show(json_out, seen, human)
+
+
+@app.command("search")
+def search(ctx: typer.Context, *,
+           text: Annotated[str, typer.Argument(metavar="[TEXT]", help="Words to find: «труба бесшовная», "
+                                               "«-слово» excludes, «or» separates alternatives.")] = "",
+           product_type: Annotated[str | None, typer.Option("--product-type")] = None,
+           diameter_from: Annotated[float | None, typer.Option("--diameter-from", help="mm, inclusive.")] = None,
+           diameter_to: Annotated[float | None, typer.Option("--diameter-to", help="mm, inclusive.")] = None,
+           wall_from: Annotated[float | None, typer.Option("--wall-from", help="mm, inclusive.")] = None,
+           wall_to: Annotated[float | None, typer.Option("--wall-to", help="mm, inclusive.")] = None,
+           steel_grade: Annotated[str | None, typer.Option("--steel-grade")] = None,
+           standard: Annotated[str | None, typer.Option("--standard")] = None,
+           warehouse: Annotated[str | None, typer.Option("--warehouse")] = None,
+           auction: Annotated[str | None, typer.Option("--auction", help="Auction id or number.")] = None,
+           lot_status: Annotated[LotStatus | None, typer.Option("--lot-status")] = None,
+           auction_status: Annotated[AuctionStatus | None, typer.Option("--auction-status")] = None,
+           sort: Annotated[SortOrder, typer.Option("--sort")] = SortOrder.RELEVANCE,
+           limit: Annotated[int, typer.Option("--limit", help="Lots per page (1-100).")] = 20,
+           offset: Annotated[int, typer.Option("--offset")] = 0,
+           json_out: JsonFlag = False) -> None:
+    """Find lots of every auction by words and filters (Russian word forms and «ё» match)."""
+    st = state(ctx)
+    query = LotQuery(text=text, product_type=product_type, diameter=SizeRange(low=diameter_from, high=diameter_to),
+                     wall=SizeRange(low=wall_from, high=wall_to), steel_grade=steel_grade, standard=standard,
+                     warehouse=warehouse, auction_id=parsing.auction_id(st, auction) if auction else None,
+                     lot_status=lot_status, auction_status=auction_status, sort=sort, limit=limit, offset=offset)
+    page = st.handle(SearchLots(query=query))
+
+    def human(c: Console) -> None:
+        shown = f"{offset + 1}–{offset + len(page.items)}" if page.items else "0"
+        c.print(table(f"Найдено лотов: {page.total} (показаны {shown})",
+                      ["Аукцион", "№", "Наименование", "Диаметр×стенка", "Марка", "Склад", "Стартовая цена",
+                       "Статус"],
+                      [(h.auction_number, h.lot_number, h.title,
+                        f"{h.product.diameter_mm or '—'}×{h.product.wall_mm or '—'}", h.product.steel_grade,
+                        h.product.warehouse, money(h.start_price), h.lot_status) for h in page.items]))
+
+    show(json_out, page, human)
+
+
+@app.command("reindex")
+def reindex(ctx: typer.Context, *, json_out: JsonFlag = False) -> None:
+    """Rebuild the lot search index from every lot (safe to repeat; events keep it current after)."""
+    report = state(ctx).handle(ReindexLots())
+    show(json_out, report, lambda c: c.print(
+        f"Поисковый индекс перестроен: лотов {report.indexed}, аукционов {report.auctions}."))

@@ -70,6 +70,21 @@ class AdmissionRevoked(AuctionEvent):
 
 
 @attrs.frozen(kw_only=True)
+class LotAdded(LotEvent):
+    """A lot was added to an auction that has not started."""
+
+    name = "lot.added"
+    number: int
+
+
+@attrs.frozen(kw_only=True)
+class LotEdited(LotEvent):
+    """A lot's terms or product were changed before trading."""
+
+    name = "lot.edited"
+
+
+@attrs.frozen(kw_only=True)
 class BidPlaced(LotEvent):
     """An open bid was accepted. Public: carries the alias, never the organisation's name."""
 

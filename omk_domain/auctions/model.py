@@ -215,12 +215,16 @@ class Lot:
     @classmethod
     def create(cls, auction: Auction, *, number: int, title: str, product: ProductSpec,
                quantity: Quantity, start_price: Money, bid_step: Money,
-               floor_price: Money | None = None) -> Lot:
+               floor_price: Money | None = None, now: datetime | None = None) -> Lot:
+        """A new lot of `auction`; with `now` it announces itself (LotAdded), as the use cases do."""
         lot = cls(id=new_id(), auction_id=auction.id, number=number,
                   title=required_text(title, errors.LotInvalid), product=product, quantity=quantity,
                   start_price=start_price, bid_step=bid_step, floor_price=floor_price,
                   closes_at_original=auction.ends_at, closes_at=auction.ends_at)
         lot._check_prices()
+        if now is not None:
+            lot.events.append(events.LotAdded(occurred_at=now, auction_id=auction.id, lot_id=lot.id,
+                                              number=lot.number))
         return lot
 
     def _check_prices(self) -> None:
@@ -242,6 +246,7 @@ class Lot:
         for name, value in changes.items():
             setattr(self, name, required_text(value, errors.LotInvalid) if name == "title" else value)
         self._check_prices()
+        self.events.append(events.LotEdited(occurred_at=now, auction_id=self.auction_id, lot_id=self.id))
 
     def follow_schedule(self, auction: Auction) -> None:
         """Before trading, a lot closes when its auction ends."""

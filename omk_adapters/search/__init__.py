@@ -1,0 +1,1 @@
+"""Search adapters: lot search in SQLite (embedded Snowball index) or PostgreSQL ('russian' FTS)."""
