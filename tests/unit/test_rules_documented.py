@@ -12,13 +12,14 @@ from gherkin.parser import Parser
 
 from omk_domain.auctions import rules as auction_rules
 from omk_domain.identity import rules as identity_rules
+from omk_domain.requests import rules as request_rules
 
 pytestmark = pytest.mark.unit
 
 FEATURES = Path(__file__).resolve().parents[2] / "features"
 RULE_LINE = re.compile(r"^\s*Правило:\s*(?P<title>.+?)\s*$")
 #: every catalogue of named rules, with the folder of features/ that states it
-CATALOGUES = {"auctions": auction_rules.RULES, "identity": identity_rules.RULES}
+CATALOGUES = {"auctions": auction_rules.RULES, "identity": identity_rules.RULES, "requests": request_rules.RULES}
 RULES = tuple(rule for catalogue in CATALOGUES.values() for rule in catalogue)
 
 
