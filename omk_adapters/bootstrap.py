@@ -13,10 +13,12 @@ import attrs
 import structlog
 
 from omk_adapters.memory.clock import SystemClock
+from omk_adapters.memory.search import InMemoryLotSearch
 from omk_adapters.messaging.inprocess import InProcessBroker
 from omk_adapters.messaging.relay import OutboxRelay
 from omk_adapters.messaging.worker import subscribe_in_process
 from omk_adapters.notify import make_mailer, make_sms_sender
+from omk_adapters.search.sql import sql_lot_search
 from omk_adapters.security.codes import SecretsCodeGenerator
 from omk_adapters.security.passwords import Argon2idPasswordHasher
 from omk_adapters.security.totp import PyOtpTotpService
@@ -31,6 +33,7 @@ from omk_domain.identity.signin import SessionTimeouts
 from omk_domain.ports import (
     CodeGenerator,
     EventPublisher,
+    LotSearch,
     Mailer,
     PasswordHasher,
     SmsSender,
@@ -62,6 +65,9 @@ class Services:
         default=attrs.Factory(lambda s: Argon2idPasswordHasher.from_settings(s.settings), takes_self=True))
     codes: CodeGenerator = attrs.field(factory=SecretsCodeGenerator)
     totp: TotpService = attrs.field(factory=PyOtpTotpService)
+    #: lot search: PostgreSQL full-text search on PostgreSQL, the embedded index on SQLite (in memory without an engine)
+    search: LotSearch = attrs.field(default=attrs.Factory(
+        lambda s: InMemoryLotSearch() if s.engine is None else sql_lot_search(s.engine), takes_self=True))
 
     def __attrs_post_init__(self) -> None:
         """Give the bus the ports the use cases declare (unless the caller's bus has its own)."""
@@ -72,17 +78,19 @@ class Services:
 
     def use_case_deps(self) -> dict[str, Any]:
         return {"password_hasher": self.password_hasher, "codes": self.codes, "mailer": self.mailer,
-                "sms": self.sms, "totp": self.totp,
+                "sms": self.sms, "totp": self.totp, "search": self.search,
                 "reset_link_base": f"{self.settings.public_url}/password-reset",
                 "invitation_link_base": f"{self.settings.public_url}/invitation",
+                "requests_link_base": f"{self.settings.public_url}/help/requests",
                 "session_timeouts": SessionTimeouts(
                     idle=timedelta(minutes=self.settings.session_idle_minutes),
                     absolute=timedelta(hours=self.settings.session_absolute_hours))}
 
     def close(self) -> None:
-        close = getattr(self.publisher, "close", None)
-        if close is not None:
-            close()
+        for part in (self.publisher, self.search):
+            close = getattr(part, "close", None)
+            if close is not None:
+                close()
         self.engine.dispose()
 
 
@@ -100,6 +108,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
         upgrade(engine)
     session_factory = make_session_factory(engine)
     lot_cache = LotCache()
+    search = sql_lot_search(engine)
 
     def uow_factory() -> UnitOfWork:
         return SqlAlchemyUnitOfWork(session_factory, lot_cache=lot_cache)
@@ -113,7 +122,7 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
     else:
         broker = InProcessBroker()
         publisher = broker
-        subscribe_in_process(broker, uow_factory, clock)
+        subscribe_in_process(broker, uow_factory, clock, search)
     relay = OutboxRelay(SqlAlchemyOutboxStore(engine), publisher, clock)
 
     def after_commit() -> None:
@@ -123,4 +132,4 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
     bus = MessageBus(uow_factory=uow_factory, clock=clock,
                      after_commit=after_commit if relay_after_commit else (lambda: None))
     return Services(settings=settings, clock=clock, bus=bus, uow_factory=uow_factory, relay=relay,
-                    publisher=publisher, broker=broker, engine=engine)
+                    publisher=publisher, broker=broker, engine=engine, search=search)

@@ -510,3 +510,27 @@ class _Seeder:
         self.create(1, "Трубы большого диаметра — сессия следующего месяца", AuctionFormat.MIXED, self.msk(14, 11),
                     3, rows=[lot_row(1, 1, 200, 146000, 1000), lot_row(2, 8, 80, 133000, 1000),
                         lot_row(3, 2, 60, 127000, 1000)], admit="ural", publish=False, soft=(10, 10, None))
+
+
+@attrs.frozen(kw_only=True)
+class DemoHint:
+    """What the portal's first page tells a newcomer: whom to sign in as, and where the codes arrive."""
+
+    users: tuple[dict[str, str], ...]
+    password: str
+    outbox: str
+
+
+def demo_hint(services: Any) -> DemoHint | None:
+    """The demo users with their organisation and role in Russian, when the demo data is there; else None."""
+    staff = Actor(user_id="demo", role=Role.ORGANISER)
+    if not _demo_auctions(services, staff):
+        return None
+    names = {o.id: o.name for o in services.bus.handle(I.ListOrganizations(), staff)}
+    emails = {ORGANISER[0], *(o.email for o in ORGS), *(u[0] for u in STAFF_USERS + URAL_USERS)}
+    with services.uow_factory() as uow:
+        users = tuple({"email": u.email, "name": u.full_name, "role": u.role.label_ru,
+                       "organization": names.get(u.organization_id or "", "ОМК")}
+                      for u in uow.users.list() if u.email in emails)
+    return DemoHint(users=users, password=DEMO_PASSWORD,
+                    outbox=str(Path(services.settings.data_dir) / "outbox"))

@@ -1,4 +1,5 @@
-"""structlog for the CLI: always on stderr (stdout is for results), JSON lines when OMK_LOG_FORMAT=json."""
+"""structlog for every entrypoint: always on stderr (stdout is the CLI's results), JSON lines when
+OMK_LOG_FORMAT=json."""
 
 from __future__ import annotations
 

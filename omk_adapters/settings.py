@@ -121,6 +121,11 @@ class Settings:
     session_absolute_hours: int = 12
     #: the portal's address as people reach it: emailed links point here
     public_url: str = "http://127.0.0.1:8000"
+    #: run the auction scheduler inside `omk serve` (default: on with SQLite, off with PostgreSQL where
+    #: `omk scheduler` runs as its own process)
+    web_scheduler: bool = True
+    #: signs the web forms' CSRF tokens; set it (same value in every worker) in production
+    web_secret: str | None = attrs.field(default=None, repr=_hidden)
 
     @property
     def is_postgres(self) -> bool:
@@ -207,4 +212,7 @@ class Settings:
             session_idle_minutes=session_idle, session_absolute_hours=session_absolute,
             public_url=_url("public_url", values.get("public_url") or "http://127.0.0.1:8000",
                             ("https", "http")).rstrip("/"),
+            web_scheduler=_flag("web_scheduler", values.get("web_scheduler",
+                                                            not database_url.startswith("postgresql"))),
+            web_secret=str(values.get("web_secret") or "").strip() or None,
         )

@@ -71,7 +71,7 @@ class CliState:
 
     def build(self, *, clock: Clock | None = None, migrate: bool = False) -> Services:
         """A new set of services from the factory, closed with this invocation."""
-        from omk_cli.logs import configure_logging
+        from omk_adapters.logs import configure_logging
 
         services = self.factory(clock=clock, migrate=migrate)
         self._built.append(services)

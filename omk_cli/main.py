@@ -24,8 +24,10 @@ from omk_cli.commands import (
     journal,
     lots,
     orgs,
+    requests,
     roles,
     runners,
+    serve,
     tokens,
     users,
 )
@@ -84,6 +86,7 @@ def create_app(services_factory: ServicesFactory | None = None) -> typer.Typer:
     app.add_typer(users.app, name="users")
     app.add_typer(roles.app, name="roles")
     app.add_typer(tokens.app, name="tokens")
+    app.add_typer(requests.app, name="requests")
     app.add_typer(audit.app, name="audit")
     app.add_typer(auctions.app, name="auctions")
     app.add_typer(lots.app, name="lots")
@@ -93,6 +96,7 @@ def create_app(services_factory: ServicesFactory | None = None) -> typer.Typer:
     app.command("scheduler")(runners.scheduler)
     app.command("worker")(runners.worker)
     app.command("demo")(demo.demo)
+    app.command("serve")(serve.serve)
     return app
 
 

@@ -8,13 +8,17 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from omk_adapters.memory.requests import MemoryRequestRepository
+from omk_adapters.memory.two_factor import MemoryRecoveryCodeRepository, MemoryTotpCredentialRepository
 from omk_domain.auctions import errors
 from omk_domain.auctions.journal import JournalEntry
 from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus, LotStatus
+from omk_domain.identity.account import EmailChange
 from omk_domain.identity.audit import AuditEntry, action_matches
 from omk_domain.identity.invitation import Invitation
 from omk_domain.identity.model import Membership, Organization, OrganizationNotFound, User, UserNotFound
+from omk_domain.identity.otp import RecoveryCodes, TotpCredential
 from omk_domain.identity.registration import OrganizationApplication, Registration
 from omk_domain.identity.reset import PasswordReset
 from omk_domain.identity.signin import AttemptScope, SignInAttempt, SignInChallenge, UserSession
@@ -29,6 +33,7 @@ from omk_domain.ports import (
     StoredOutcome,
     message_from_event,
 )
+from omk_domain.requests.model import ServiceRequest
 from omk_domain.shared.ids import new_id
 
 
@@ -56,6 +61,10 @@ class MemoryStore:
         self.registrations: dict[str, Registration] = {}
         self.organization_applications: dict[str, OrganizationApplication] = {}
         self.invitations: dict[str, Invitation] = {}
+        self.email_changes: dict[str, EmailChange] = {}
+        self.totp_credentials: dict[str, TotpCredential] = {}
+        self.recovery_codes: dict[str, RecoveryCodes] = {}
+        self.service_requests: dict[str, ServiceRequest] = {}
 
     def __deepcopy__(self, memo: dict[int, Any]) -> MemoryStore:
         clone = MemoryStore.__new__(MemoryStore)
@@ -67,9 +76,15 @@ class MemoryStore:
 def _matches(a: Auction, flt: AuctionFilter) -> bool:
     if flt.status is not None and a.status is not flt.status:
         return False
+    if flt.format is not None and a.format is not flt.format:
+        return False
     if flt.starts_from is not None and a.starts_at < flt.starts_from:
         return False
     if flt.starts_until is not None and a.starts_at >= flt.starts_until:
+        return False
+    if flt.ends_from is not None and a.ends_at < flt.ends_from:
+        return False
+    if flt.visible_to is not None and (a.status is AuctionStatus.DRAFT or not a.is_admitted(flt.visible_to)):
         return False
     return not flt.text or flt.text.lower() in f"{a.number} {a.title}".lower()
 
@@ -109,6 +124,9 @@ class MemoryAuctionRepository(_Repo):
         found = sorted((a for a in self.s.auctions.values() if _matches(a, flt)),
                        key=lambda a: (a.starts_at, a.number))
         return found[flt.offset: flt.offset + flt.limit]
+
+    def count(self, flt: AuctionFilter) -> int:
+        return sum(1 for a in self.s.auctions.values() if _matches(a, flt))
 
     def due_to_start(self, now: datetime, limit: int = 100) -> Sequence[str]:
         return [a.id for a in self.s.auctions.values()
@@ -205,8 +223,9 @@ class MemoryUserRepository(_Repo):
     def by_email(self, email: str) -> User | None:
         return next((u for u in self.s.users.values() if u.email == email.lower()), None)
 
-    def list(self) -> Sequence[User]:
-        return sorted(self.s.users.values(), key=lambda u: u.email)
+    def list(self, *, limit: int | None = None, offset: int = 0) -> Sequence[User]:
+        ordered = sorted(self.s.users.values(), key=lambda u: u.email)
+        return ordered[offset:] if limit is None else ordered[offset: offset + limit]
 
 
 class MemoryMembershipRepository(_Repo):
@@ -329,6 +348,31 @@ class MemoryRegistrationRepository(_Repo):
     def save(self, registration: Registration) -> None:
         self.s.registrations[registration.id] = copy.deepcopy(registration)
 
+    def unverified_expired(self, before: datetime, limit: int = 1000) -> Sequence[Registration]:
+        found = [r for r in self.s.registrations.values() if r.user_id is None
+                 and r.email_code.expires_at < before and r.phone_code.expires_at < before]
+        found.sort(key=lambda r: (r.created_at, r.id))
+        return [copy.deepcopy(r) for r in found[:limit]]
+
+    def remove(self, registration: Registration) -> None:
+        self.s.registrations.pop(registration.id, None)
+
+
+class MemoryEmailChangeRepository(_Repo):
+    def add(self, change: EmailChange) -> None:
+        self.s.email_changes[change.id] = copy.deepcopy(change)
+
+    def get(self, change_id: str) -> EmailChange | None:
+        found = self.s.email_changes.get(change_id)
+        return copy.deepcopy(found) if found is not None else None
+
+    def save(self, change: EmailChange) -> None:
+        self.s.email_changes[change.id] = copy.deepcopy(change)
+
+    def latest_of_user(self, user_id: str) -> EmailChange | None:
+        mine = [c for c in self.s.email_changes.values() if c.user_id == user_id]
+        return copy.deepcopy(max(mine, key=lambda c: (c.code.issued_at, c.id))) if mine else None
+
 
 class MemoryOrganizationApplicationRepository(_Repo):
     def add(self, application: OrganizationApplication) -> None:
@@ -426,6 +470,10 @@ class MemoryUnitOfWork:
         self.registrations = MemoryRegistrationRepository(self)
         self.organization_applications = MemoryOrganizationApplicationRepository(self)
         self.invitations = MemoryInvitationRepository(self)
+        self.email_changes = MemoryEmailChangeRepository(self)
+        self.totp_credentials = MemoryTotpCredentialRepository(self)
+        self.recovery_codes = MemoryRecoveryCodeRepository(self)
+        self.requests = MemoryRequestRepository(self)
         self.seen: list[Any] = []
         self.committed = False
 

@@ -298,3 +298,17 @@ class PikaEventConsumer(_Connected):
 
     def close(self) -> None:
         self._drop()
+
+
+def broker_reachable(url: str, *, timeout: float = 2.0) -> bool:
+    """True when an AMQP connection to the broker opens (and is closed again) within `timeout`: readiness."""
+    params = connection_parameters(url, name="omk-readiness")
+    params.socket_timeout = timeout
+    params.blocked_connection_timeout = timeout
+    params.connection_attempts = 1
+    try:
+        connection = pika.BlockingConnection(params)
+    except Exception:
+        return False
+    _quietly_close(connection)
+    return True

@@ -26,6 +26,7 @@ from omk_domain.auctions.values import (
     ResultSource,
     SoftClose,
 )
+from omk_domain.identity.account import EmailChange
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.invitation import Invitation
 from omk_domain.identity.model import Membership, Organization, OrganizationStatus, Role, User
@@ -271,6 +272,22 @@ def challenge_row(ch: SignInChallenge) -> Row:
             "recipient": c.recipient, "issued_at": c.issued_at, "expires_at": c.expires_at,
             "attempts_left": c.attempts_left, "salt": c.salt, "code_hash": c.code_hash, "used_at": c.used_at,
             "source": ch.source}
+
+
+def email_change_row(x: EmailChange) -> Row:
+    """An email change is a one-time code row of purpose change_email, sent by email to the new address."""
+    c = x.code
+    return {"id": c.id, "user_id": x.user_id, "purpose": c.purpose.value, "channel": "email",
+            "recipient": c.recipient, "issued_at": c.issued_at, "expires_at": c.expires_at,
+            "attempts_left": c.attempts_left, "salt": c.salt, "code_hash": c.code_hash, "used_at": c.used_at,
+            "source": x.source}
+
+
+def email_change_from(r: Mapping[str, Any]) -> EmailChange:
+    code = OneTimeCode(id=r["id"], purpose=CodePurpose(r["purpose"]), recipient=r["recipient"],
+                       issued_at=r["issued_at"], expires_at=r["expires_at"], attempts_left=r["attempts_left"],
+                       salt=r["salt"], code_hash=r["code_hash"], used_at=r["used_at"])
+    return EmailChange(user_id=r["user_id"], code=code, source=r["source"])
 
 
 def challenge_from(r: Mapping[str, Any]) -> SignInChallenge:

@@ -20,9 +20,11 @@ from omk_domain.auctions import errors
 from omk_domain.auctions.journal import JournalEntry
 from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus, LotStatus
+from omk_domain.identity.account import EmailChange
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.invitation import Invitation
 from omk_domain.identity.model import Membership, Organization, OrganizationNotFound, User, UserNotFound
+from omk_domain.identity.otp import CodePurpose
 from omk_domain.identity.registration import OrganizationApplication, Registration
 from omk_domain.identity.reset import PasswordReset
 from omk_domain.identity.signin import AttemptScope, SignInAttempt, SignInChallenge, UserSession
@@ -88,18 +90,36 @@ class SqlAlchemyAuctionRepository(_Repo):
     def list(self, flt: AuctionFilter) -> Sequence[Auction]:
         self.uow.flush()
         a = t.auctions.c
-        statement = sa.select(t.auctions)
+        statement = self._filtered(sa.select(t.auctions), flt)
+        statement = statement.order_by(a.starts_at, a.number).limit(flt.limit).offset(flt.offset)
+        return self._materialise(self._rows(statement))
+
+    def count(self, flt: AuctionFilter) -> int:
+        self.uow.flush()
+        statement = self._filtered(sa.select(sa.func.count()).select_from(t.auctions), flt)
+        return int(self.uow.execute(statement).scalar_one())
+
+    @staticmethod
+    def _filtered(statement: Any, flt: AuctionFilter) -> Any:
+        a = t.auctions.c
         if flt.status is not None:
             statement = statement.where(a.status == flt.status.value)
+        if flt.format is not None:
+            statement = statement.where(a.format == flt.format.value)
         if flt.starts_from is not None:
             statement = statement.where(a.starts_at >= flt.starts_from)
         if flt.starts_until is not None:
             statement = statement.where(a.starts_at < flt.starts_until)
+        if flt.ends_from is not None:
+            statement = statement.where(a.ends_at >= flt.ends_from)
         if flt.text:
             haystack = sa.func.lower(a.number + " " + a.title, type_=sa.String)
             statement = statement.where(haystack.contains(flt.text.lower(), autoescape=True))
-        statement = statement.order_by(a.starts_at, a.number).limit(flt.limit).offset(flt.offset)
-        return self._materialise(self._rows(statement))
+        if flt.visible_to is not None:
+            ad = t.admissions.c
+            statement = statement.where(a.status != AuctionStatus.DRAFT.value, sa.exists().where(
+                ad.auction_id == a.id, ad.organization_id == flt.visible_to, ad.active.is_(True)))
+        return statement
 
     def due_to_start(self, now: datetime, limit: int = 100) -> Sequence[str]:
         self.uow.flush()
@@ -292,10 +312,11 @@ class SqlAlchemyUserRepository(_Repo):
         rows = self._rows(sa.select(t.users).where(t.users.c.email == email.lower()))
         return self._materialise(rows)[0] if rows else None
 
-    def list(self) -> Sequence[User]:
+    def list(self, *, limit: int | None = None, offset: int = 0) -> Sequence[User]:
         self.uow.flush()
         u = t.users.c
-        return self._materialise(self._rows(sa.select(t.users).order_by(u.email)))
+        query = sa.select(t.users).order_by(u.email).offset(offset)
+        return self._materialise(self._rows(query if limit is None else query.limit(limit)))
 
     def _materialise(self, rows: list[RowMap]) -> list[User]:
         return [self.uow.track_loaded(m.user_from(r)) for r in rows]
@@ -345,7 +366,8 @@ class SqlAlchemySignInChallengeRepository(_Repo):
         self.uow.execute(sa.insert(t.one_time_codes).values(**m.challenge_row(challenge)))
 
     def get(self, challenge_id: str) -> SignInChallenge | None:
-        rows = self._rows(sa.select(t.one_time_codes).where(t.one_time_codes.c.id == challenge_id))
+        c = t.one_time_codes.c
+        rows = self._rows(sa.select(t.one_time_codes).where(c.id == challenge_id, c.purpose != _EMAIL_CHANGE))
         return m.challenge_from(rows[0]) if rows else None
 
     def save(self, challenge: SignInChallenge) -> None:
@@ -355,9 +377,37 @@ class SqlAlchemySignInChallengeRepository(_Repo):
 
     def latest_of_user(self, user_id: str) -> SignInChallenge | None:
         c = t.one_time_codes.c
-        rows = self._rows(sa.select(t.one_time_codes).where(c.user_id == user_id)
+        rows = self._rows(sa.select(t.one_time_codes).where(c.user_id == user_id, c.purpose != _EMAIL_CHANGE)
                           .order_by(c.issued_at.desc(), c.id.desc()).limit(1))
         return m.challenge_from(rows[0]) if rows else None
+
+
+#: email changes share the one_time_codes table with sign-in challenges; neither repository sees the other's
+_EMAIL_CHANGE = CodePurpose.CHANGE_EMAIL.value
+
+
+class SqlAlchemyEmailChangeRepository(_Repo):
+    """Email changes as one-time code rows of purpose change_email, written at once like challenges."""
+
+    def add(self, change: EmailChange) -> None:
+        self.uow.flush()  # the user row first (foreign key)
+        self.uow.execute(sa.insert(t.one_time_codes).values(**m.email_change_row(change)))
+
+    def get(self, change_id: str) -> EmailChange | None:
+        c = t.one_time_codes.c
+        rows = self._rows(sa.select(t.one_time_codes).where(c.id == change_id, c.purpose == _EMAIL_CHANGE))
+        return m.email_change_from(rows[0]) if rows else None
+
+    def save(self, change: EmailChange) -> None:
+        c = t.one_time_codes.c
+        self.uow.execute(sa.update(t.one_time_codes).where(c.id == change.id, c.purpose == _EMAIL_CHANGE)
+                         .values(attempts_left=change.code.attempts_left, used_at=change.code.used_at))
+
+    def latest_of_user(self, user_id: str) -> EmailChange | None:
+        c = t.one_time_codes.c
+        rows = self._rows(sa.select(t.one_time_codes).where(c.user_id == user_id, c.purpose == _EMAIL_CHANGE)
+                          .order_by(c.issued_at.desc(), c.id.desc()).limit(1))
+        return m.email_change_from(rows[0]) if rows else None
 
 
 class SqlAlchemySessionRepository(_Repo):
@@ -378,7 +428,8 @@ class SqlAlchemySessionRepository(_Repo):
     def save(self, session: UserSession) -> None:
         row = m.session_row(session)
         self.uow.execute(sa.update(t.sessions).where(t.sessions.c.id == session.id)
-                         .values(last_seen_at=row["last_seen_at"], revoked_at=row["revoked_at"]))
+                         .values(last_seen_at=row["last_seen_at"], revoked_at=row["revoked_at"],
+                                 organization_id=row["organization_id"]))
 
 
 class SqlAlchemyApiTokenRepository(_Repo):
@@ -437,6 +488,16 @@ class SqlAlchemyRegistrationRepository(_Repo):
         row = m.registration_row(registration)
         del row["id"]
         self.uow.execute(sa.update(t.registrations).where(t.registrations.c.id == registration.id).values(**row))
+
+    def unverified_expired(self, before: datetime, limit: int = 1000) -> Sequence[Registration]:
+        r = t.registrations.c
+        rows = self._rows(sa.select(t.registrations)
+                          .where(r.user_id.is_(None), r.email_expires_at < before, r.phone_expires_at < before)
+                          .order_by(r.created_at, r.id).limit(limit))
+        return [m.registration_from(row) for row in rows]
+
+    def remove(self, registration: Registration) -> None:
+        self.uow.execute(sa.delete(t.registrations).where(t.registrations.c.id == registration.id))
 
 
 class SqlAlchemyOrganizationApplicationRepository(_Repo):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from omk_adapters.sql.types import Amount, QuantityValue, UtcDateTime
 
@@ -187,6 +188,28 @@ invitations = sa.Table(
     sa.Column("accepted_at", UtcDateTime()),
     _id("accepted_user_id", sa.ForeignKey("users.id")),
     sa.UniqueConstraint("token_hash"),
+)
+
+# A user's authenticator app (TOTP): the secret a code is computed from (readable by necessity, never
+# logged) and the last time step accepted, so each code works once. Pending until `confirmed_at`.
+totp_credentials = sa.Table(
+    "totp_credentials", metadata,
+    _id("user_id", sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("secret", sa.String(64), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("confirmed_at", UtcDateTime()),
+    sa.Column("last_used_step", sa.BigInteger()),
+)
+
+# A user's current recovery codes: one row per code, each an HMAC under the set's salt; used once.
+recovery_codes = sa.Table(
+    "recovery_codes", metadata,
+    _id("user_id", sa.ForeignKey("users.id"), primary_key=True),
+    sa.Column("position", sa.Integer(), primary_key=True),
+    sa.Column("generated_at", UtcDateTime(), nullable=False),
+    sa.Column("salt", sa.String(64), nullable=False),
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("used_at", UtcDateTime()),
 )
 
 # Failed sign-in attempts and the locks they triggered, per account (email) or source address.
@@ -396,4 +419,73 @@ lot_activity = sa.Table(
     sa.Column("extensions", sa.Integer(), nullable=False),
     sa.Column("last_bid_at", UtcDateTime()),
     sa.Column("closed", sa.Boolean(), nullable=False),
+)
+
+# The lot search index (derived data, rebuilt by `omk lots reindex`): one row per lot with its
+# filter values (`*_key`: folded for comparison) and `body`, the folded words of its text.
+# `lot_search_terms` is the embedded (SQLite) inverted index of the same text's Snowball stems:
+# per term, the docs whose text has it.
+lot_search = sa.Table(
+    "lot_search", metadata,
+    # a small integer per indexed lot: on SQLite the rowid, which the term lists point at
+    sa.Column("doc", sa.Integer(), primary_key=True, autoincrement=True),
+    _id("lot_id", nullable=False),
+    _id("auction_id", nullable=False),
+    sa.Column("auction_number", sa.String(300), nullable=False),
+    sa.Column("auction_status", sa.String(32), nullable=False),
+    sa.Column("lot_number", sa.Integer(), nullable=False),
+    sa.Column("lot_status", sa.String(16), nullable=False),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("product_type", sa.Text(), nullable=False),
+    sa.Column("product_type_key", sa.Text(), nullable=False),
+    sa.Column("diameter_mm", sa.Double()),
+    sa.Column("wall_mm", sa.Double()),
+    sa.Column("steel_grade", sa.Text(), nullable=False),
+    sa.Column("steel_grade_key", sa.Text(), nullable=False),
+    sa.Column("standard", sa.Text(), nullable=False),
+    sa.Column("standard_key", sa.Text(), nullable=False),
+    sa.Column("warehouse", sa.Text(), nullable=False),
+    sa.Column("warehouse_key", sa.Text(), nullable=False),
+    sa.Column("start_price", Amount(), nullable=False),
+    sa.Column("body", sa.Text(), nullable=False),
+    # PostgreSQL: to_tsvector('russian', body), GIN-indexed, matched and ranked; NULL (unused) elsewhere
+    sa.Column("document", sa.Text().with_variant(TSVECTOR(), "postgresql")),
+    sa.Index(None, "lot_id", unique=True),
+    sa.Index(None, "auction_id"),
+    sa.Index(None, "auction_status", "auction_number", "lot_number"),
+    sa.Index(None, "product_type_key"),
+    sa.Index(None, "diameter_mm"),
+    sa.Index(None, "document", postgresql_using="gin"),  # a GIN index on PostgreSQL (an empty B-tree on SQLite)
+)
+
+lot_search_terms = sa.Table(
+    "lot_search_terms", metadata,
+    sa.Column("term", sa.String(100), primary_key=True),
+    sa.Column("doc", sa.Integer(), primary_key=True, autoincrement=False),  # lot_search.doc
+    sa.Column("tf", sa.Integer(), nullable=False),  # how often the term occurs in the lot's text
+    sa.Index(None, "doc"),
+    sqlite_with_rowid=False,  # a term's list is stored in order of doc, in the primary key itself
+)
+
+# Service requests of client organisations to OMK services; the author's name and email as when it was sent.
+service_requests = sa.Table(
+    "service_requests", metadata,
+    _id(primary_key=True),
+    _id("organization_id", sa.ForeignKey("organizations.id"), nullable=False),
+    _id("user_id", nullable=False),  # a person's id, or "token:<id>" for a client system
+    sa.Column("author_name", sa.String(300), nullable=False),
+    sa.Column("author_email", sa.String(254)),
+    sa.Column("service", sa.String(20), nullable=False),
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("contact_phone", sa.String(20)),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+    sa.Column("answer", sa.Text()),
+    sa.Column("answered_at", UtcDateTime()),
+    _id("handled_by"),
+    sa.Index(None, "organization_id", "created_at"),
+    sa.Index(None, "status", "created_at"),
+    sa.Index(None, "service", "created_at"),
 )

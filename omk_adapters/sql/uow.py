@@ -28,6 +28,7 @@ from omk_adapters.sql.repositories import (
     SqlAlchemyApiTokenRepository,
     SqlAlchemyAuctionRepository,
     SqlAlchemyAuditLog,
+    SqlAlchemyEmailChangeRepository,
     SqlAlchemyIdempotencyStore,
     SqlAlchemyInboxStore,
     SqlAlchemyInvitationRepository,
@@ -44,6 +45,8 @@ from omk_adapters.sql.repositories import (
     SqlAlchemySignInChallengeRepository,
     SqlAlchemyUserRepository,
 )
+from omk_adapters.sql.requests import SqlAlchemyRequestRepository
+from omk_adapters.sql.two_factor import SqlAlchemyRecoveryCodeRepository, SqlAlchemyTotpCredentialRepository
 from omk_domain.auctions.model import Auction, Lot
 from omk_domain.identity.model import Membership, Organization, User
 from omk_domain.ports import message_from_event
@@ -207,6 +210,10 @@ class SqlAlchemyUnitOfWork:
         self.registrations = SqlAlchemyRegistrationRepository(self)
         self.organization_applications = SqlAlchemyOrganizationApplicationRepository(self)
         self.invitations = SqlAlchemyInvitationRepository(self)
+        self.email_changes = SqlAlchemyEmailChangeRepository(self)
+        self.totp_credentials = SqlAlchemyTotpCredentialRepository(self)
+        self.recovery_codes = SqlAlchemyRecoveryCodeRepository(self)
+        self.requests = SqlAlchemyRequestRepository(self)
 
     # --- transaction ------------------------------------------------------------------------
     def __enter__(self) -> SqlAlchemyUnitOfWork:

@@ -20,6 +20,7 @@ from omk_domain.auctions.values import (
     AuctionFormat,
     AuctionStatus,
     LotStatus,
+    OfferStatus,
     SoftClose,
 )
 from omk_domain.auctions.views import LotAdminView, LotView, lot_admin_view, lot_view_for
@@ -27,6 +28,7 @@ from omk_domain.identity.model import Actor
 from omk_domain.identity.policy import Permission, acting_organization, require
 from omk_domain.ports import AuctionFilter, OwnBid, StoredOutcome, UnitOfWork
 from omk_domain.shared.clock import Clock
+from omk_domain.shared.errors import InvalidValue
 from omk_domain.shared.messages import Command, to_jsonable
 from omk_domain.shared.money import Money, Quantity, Unit
 
@@ -71,6 +73,18 @@ class CancelAuction(Command):
 @attrs.frozen(kw_only=True)
 class ListAuctions(Command):
     filter: AuctionFilter = attrs.field(factory=AuctionFilter)
+
+
+@attrs.frozen(kw_only=True)
+class BrowseAuctions(Command):
+    """ListAuctions with the total count: what a paged list or a calendar needs."""
+
+    filter: AuctionFilter = attrs.field(factory=AuctionFilter)
+
+
+class PageInvalid(InvalidValue):
+    code = "page_invalid"
+    message_ru = "Страница списка задана неверно: от 1 до 1000 записей, смещение не меньше нуля."
 
 
 @attrs.frozen(kw_only=True)
@@ -165,6 +179,17 @@ class WithdrawOffer(Command):
 
 
 @attrs.frozen(kw_only=True)
+class ReplaceOfferWithBid(Command):
+    """Withdraw my active price offer and place an open bid instead: both or neither."""
+
+    lot_id: str
+    offer_id: str
+    amount: Money
+    client_key: str | None = None
+    on_behalf_of: str | None = None
+
+
+@attrs.frozen(kw_only=True)
 class AnnulBid(Command):
     lot_id: str
     bid_id: str
@@ -242,6 +267,14 @@ class AuctionSummary:
                    auto_approve=auction.auto_approve, description=auction.description,
                    cancel_reason=auction.cancel_reason, lot_count=lot_count,
                    admitted=sum(a.active for a in auction.admissions.values()))
+
+
+@attrs.frozen(kw_only=True)
+class AuctionPage:
+    items: tuple[AuctionSummary, ...]
+    total: int
+    limit: int
+    offset: int
 
 
 @attrs.frozen(kw_only=True)
@@ -370,16 +403,30 @@ def cancel_auction(cmd: CancelAuction, *, actor: Actor, uow: UnitOfWork, clock: 
         return _summary(uow, auction)
 
 
+def _scoped(actor: Actor, flt: AuctionFilter) -> AuctionFilter:
+    """Clients see published auctions they are admitted to (drafts stay internal): scoped in the query."""
+    require(actor, Permission.AUCTION_VIEW)
+    if flt.limit < 1 or flt.limit > 1000 or flt.offset < 0:
+        raise PageInvalid()
+    if actor.organization_id is not None:
+        return attrs.evolve(flt, visible_to=actor.organization_id)
+    return flt
+
+
 @handles(ListAuctions)
 def list_auctions(cmd: ListAuctions, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> list[AuctionSummary]:
-    require(actor, Permission.AUCTION_VIEW)
+    flt = _scoped(actor, cmd.filter)
     with uow:
-        found = uow.auctions.list(cmd.filter)
-        if actor.organization_id is not None:
-            # clients see published auctions they are admitted to; drafts stay internal
-            found = [a for a in found if a.status is not AuctionStatus.DRAFT
-                     and a.is_admitted(actor.organization_id)]
-        return [_summary(uow, a) for a in found]
+        return [_summary(uow, a) for a in uow.auctions.list(flt)]
+
+
+@handles(BrowseAuctions)
+def browse_auctions(cmd: BrowseAuctions, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> AuctionPage:
+    """A page of the auctions the actor may see, with the total count for the pager."""
+    flt = _scoped(actor, cmd.filter)
+    with uow:
+        items = tuple(_summary(uow, a) for a in uow.auctions.list(flt))
+        return AuctionPage(items=items, total=uow.auctions.count(flt), limit=flt.limit, offset=flt.offset)
 
 
 @handles(ShowAuction)
@@ -397,14 +444,15 @@ def add_lots(cmd: AddLots, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> li
     _staff(actor)
     with uow:
         auction = uow.auctions.get(cmd.auction_id, for_update=True)
-        auction._require_editable(clock.now())
+        now = clock.now()
+        auction._require_editable(now)
         taken = {lot.number for lot in uow.lots.for_auction(auction.id)}
         clash = sorted(d.number for d in cmd.drafts if d.number in taken)
         if clash:
             raise errors.LotInvalid(f"Лоты с номерами {', '.join(map(str, clash))} уже есть в аукционе.")
         lots = [Lot.create(auction, number=d.number, title=d.title, product=d.product,
                            quantity=d.quantity, start_price=d.start_price, bid_step=d.bid_step,
-                           floor_price=d.floor_price) for d in cmd.drafts]
+                           floor_price=d.floor_price, now=now) for d in cmd.drafts]
         for lot in lots:
             uow.lots.add(lot)
         uow.commit()
@@ -567,6 +615,19 @@ def withdraw_offer(cmd: WithdrawOffer, *, actor: Actor, uow: UnitOfWork, clock: 
         offer = lot.withdraw_offer(auction, offer_id=cmd.offer_id, organization_id=org,
                                    user_id=actor.user_id, now=now)
         return "offer_withdrawal", offer.id, None
+    return _trade(cmd, actor, uow, clock, act)
+
+
+@handles(ReplaceOfferWithBid)
+def replace_offer_with_bid(cmd: ReplaceOfferWithBid, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Accepted:
+    """The offer must still be the organisation's active one; the accepted bid marks it replaced."""
+    def act(lot: Lot, auction: Auction, org: str, now: datetime) -> tuple[str, str, Decimal]:
+        offer = lot.offer(cmd.offer_id, org)  # another organisation's offer: not found
+        if offer.status is not OfferStatus.ACTIVE:
+            raise errors.OfferNotActive()
+        bid = lot.place_bid(auction, organization_id=org, user_id=actor.user_id, amount=cmd.amount,
+                            now=now, client_key=cmd.client_key)
+        return "bid", bid.id, bid.amount.amount
     return _trade(cmd, actor, uow, clock, act)
 
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 import attrs
 
 from omk_domain.auctions import errors
+from omk_domain.auctions.board import public_version
 from omk_domain.auctions.model import Auction, Lot
 from omk_domain.auctions.values import AuctionStatus, LotStatus, ProductSpec
 
@@ -63,6 +64,10 @@ class LotView:
     bids: tuple[BidLine, ...]
     my_offer: OwnOffer | None
     my_result: str | None  # "won" / "lost" once results are known to the organisation
+    #: False once the organisation's admission was revoked: it still sees the lot, it may not trade
+    admitted: bool = True
+    #: the lot's public version (see `board.public_version`): the live channel's event id
+    version: int = 0
 
 
 def lot_view_for(auction: Auction, lot: Lot, organization_id: str) -> LotView:
@@ -97,6 +102,8 @@ def lot_view_for(auction: Auction, lot: Lot, organization_id: str) -> LotView:
         my_offer=OwnOffer(offer_id=own.id, amount=own.amount.amount, submitted_at=own.submitted_at,
                           status=own.status.value) if own else None,
         my_result=result,
+        admitted=auction.is_admitted(organization_id),
+        version=public_version(lot),
     )
 
 

@@ -10,15 +10,19 @@ import attrs
 
 from omk_domain.auctions.journal import JournalEntry
 from omk_domain.auctions.model import Auction, Lot
-from omk_domain.auctions.values import AuctionStatus
+from omk_domain.auctions.values import AuctionFormat, AuctionStatus
+from omk_domain.identity.account import EmailChange
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.invitation import Invitation
 from omk_domain.identity.model import Membership, Organization, OrganizationStatus, User
+from omk_domain.identity.otp import RecoveryCodes, TotpCredential
 from omk_domain.identity.registration import OrganizationApplication, Registration
 from omk_domain.identity.reset import PasswordReset
 from omk_domain.identity.signin import AttemptScope, SignInAttempt, SignInChallenge, UserSession
 from omk_domain.identity.tokens import ApiToken
 from omk_domain.notifications.messages import DeliveryFailed, EmailMessage, SmsMessage
+from omk_domain.requests.model import RequestStatus, Service, ServiceRequest
+from omk_domain.search import LotDocument, LotQuery, LotSearchResult, SearchScope
 from omk_domain.shared.clock import Clock
 from omk_domain.shared.messages import Event
 
@@ -31,6 +35,7 @@ __all__ = [
     "Clock",
     "CodeGenerator",
     "DeliveryFailed",
+    "EmailChangeRepository",
     "EmailMessage",
     "EventConsumer",
     "EventPublisher",
@@ -41,6 +46,7 @@ __all__ = [
     "LotActivity",
     "LotActivityRepository",
     "LotRepository",
+    "LotSearch",
     "Mailer",
     "MembershipRepository",
     "OrganizationApplicationRepository",
@@ -52,13 +58,17 @@ __all__ = [
     "OwnBid",
     "PasswordHasher",
     "PasswordResetRepository",
+    "RecoveryCodeRepository",
     "RegistrationRepository",
+    "RequestFilter",
+    "RequestRepository",
     "SessionRepository",
     "SignInAttemptLog",
     "SignInChallengeRepository",
     "SmsMessage",
     "SmsSender",
     "StoredOutcome",
+    "TotpCredentialRepository",
     "TotpService",
     "UnitOfWork",
     "UserRepository",
@@ -69,9 +79,14 @@ __all__ = [
 @attrs.frozen(kw_only=True)
 class AuctionFilter:
     status: AuctionStatus | None = None
+    format: AuctionFormat | None = None
     starts_from: datetime | None = None
     starts_until: datetime | None = None
+    #: auctions still running (or ending) at or after this moment: with `starts_until`, a calendar range
+    ends_from: datetime | None = None
     text: str | None = None
+    #: only what this client organisation may see: published auctions it is admitted to (in the query itself)
+    visible_to: str | None = None
     limit: int = 100
     offset: int = 0
 
@@ -83,6 +98,8 @@ class AuctionRepository(Protocol):
     def of_lot(self, lot_id: str) -> Auction:
         """The auction a lot belongs to, or LotNotFound (read without a lock)."""
     def by_number(self, number: str) -> Auction | None: ...
+    def count(self, flt: AuctionFilter) -> int:
+        """How many auctions match the filter, ignoring its limit and offset."""
     def list(self, flt: AuctionFilter) -> Sequence[Auction]: ...
     def due_to_start(self, now: datetime, limit: int = 100) -> Sequence[str]:
         """Ids of scheduled auctions whose start time has come."""
@@ -180,7 +197,8 @@ class UserRepository(Protocol):
     def add(self, user: User) -> None: ...
     def get(self, user_id: str) -> User: ...
     def by_email(self, email: str) -> User | None: ...
-    def list(self) -> Sequence[User]: ...
+    def list(self, *, limit: int | None = None, offset: int = 0) -> Sequence[User]:
+        """Ordered by email; a page of `limit` from `offset` (every user when `limit` is None)."""
 
 
 class SignInChallengeRepository(Protocol):
@@ -191,6 +209,32 @@ class SignInChallengeRepository(Protocol):
     def save(self, challenge: SignInChallenge) -> None: ...
     def latest_of_user(self, user_id: str) -> SignInChallenge | None:
         """The challenge issued last to the user (for the resend cooldown)."""
+
+
+class TotpCredentialRepository(Protocol):
+    """A user's authenticator-app credential (pending or active); at most one per user."""
+
+    def get(self, user_id: str) -> TotpCredential | None: ...
+    def put(self, credential: TotpCredential) -> None:
+        """Store it, replacing the user's previous one (a pending enrolment started again)."""
+    def confirm(self, credential: TotpCredential) -> None:
+        """Store its activation (confirmed_at and the first step used)."""
+    def use_step(self, user_id: str, step: int) -> bool:
+        """Record time step `step` as used, atomically: False when it (or a later one) was used already."""
+    def remove(self, user_id: str) -> bool:
+        """Forget the credential; False when there was none."""
+
+
+class RecoveryCodeRepository(Protocol):
+    """A user's current set of recovery codes (hashes only); a new set replaces the old one."""
+
+    def get(self, user_id: str) -> RecoveryCodes | None: ...
+    def replace(self, user_id: str, codes: RecoveryCodes) -> None: ...
+    def use(self, user_id: str, codes: RecoveryCodes, position: int) -> bool:
+        """Store code number `position` of `codes` as used, atomically: False when it was used meanwhile
+        (or the set was replaced)."""
+    def remove(self, user_id: str) -> bool:
+        """Forget the set; False when there was none."""
 
 
 class SessionRepository(Protocol):
@@ -230,6 +274,19 @@ class RegistrationRepository(Protocol):
     def add(self, registration: Registration) -> None: ...
     def get(self, registration_id: str) -> Registration | None: ...
     def save(self, registration: Registration) -> None: ...
+    def unverified_expired(self, before: datetime, limit: int = 1000) -> Sequence[Registration]:
+        """Registrations never verified whose codes both expired before `before`, oldest first."""
+    def remove(self, registration: Registration) -> None: ...
+
+
+class EmailChangeRepository(Protocol):
+    """Requested email changes: the code sent to the new address kept only as a salted HMAC."""
+
+    def add(self, change: EmailChange) -> None: ...
+    def get(self, change_id: str) -> EmailChange | None: ...
+    def save(self, change: EmailChange) -> None: ...
+    def latest_of_user(self, user_id: str) -> EmailChange | None:
+        """The change requested last by the user (for the resend cooldown)."""
 
 
 class InvitationRepository(Protocol):
@@ -245,6 +302,31 @@ class OrganizationApplicationRepository(Protocol):
 
     def add(self, application: OrganizationApplication) -> None: ...
     def of_organization(self, organization_id: str) -> OrganizationApplication | None: ...
+
+
+@attrs.frozen(kw_only=True)
+class RequestFilter:
+    #: a client: only its organisation's requests (in the query itself)
+    organization_id: str | None = None
+    #: an account manager: only the organisations assigned to it (in the query itself)
+    organization_ids: frozenset[str] | None = None
+    service: Service | None = None
+    status: RequestStatus | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+class RequestRepository(Protocol):
+    """Service requests; `save` keeps a loaded request's changes (status, answer)."""
+
+    def add(self, request: ServiceRequest) -> None: ...
+    def get(self, request_id: str, *, organization_id: str | None = None) -> ServiceRequest | None:
+        """The request, or None — also when `organization_id` is given and the request is another's."""
+    def save(self, request: ServiceRequest) -> None: ...
+    def list(self, flt: RequestFilter) -> Sequence[ServiceRequest]:
+        """Newest first (then by id), a page of the filter's limit from its offset."""
+    def count(self, flt: RequestFilter) -> int:
+        """How many requests match the filter, ignoring its limit and offset."""
 
 
 class SignInAttemptLog(Protocol):
@@ -316,6 +398,21 @@ class LotActivityRepository(Protocol):
     def save(self, activity: LotActivity) -> None: ...
 
 
+class LotSearch(Protocol):
+    """A full-text index of lots with filters; finds ids only. Its callers load what it finds
+    through the repositories and check every lot, so a stale index never shows too much."""
+
+    def index(self, documents: Sequence[LotDocument]) -> None:
+        """Add the documents, or replace the ones of the same lots."""
+    def remove(self, lot_ids: Sequence[str]) -> None:
+        """Forget these lots (an unknown id is ignored)."""
+    def replace_all(self, documents: Iterable[LotDocument]) -> int:
+        """Make the index hold exactly these documents; returns how many it holds."""
+    def search(self, query: LotQuery, scope: SearchScope) -> LotSearchResult: ...
+    def count(self) -> int:
+        """How many lots the index holds."""
+
+
 class UnitOfWork(Protocol):
     """A transaction: nothing is kept unless `commit()` is called; events go to the outbox."""
 
@@ -332,11 +429,15 @@ class UnitOfWork(Protocol):
     challenges: SignInChallengeRepository
     sessions: SessionRepository
     signin_attempts: SignInAttemptLog
+    totp_credentials: TotpCredentialRepository
+    recovery_codes: RecoveryCodeRepository
     api_tokens: ApiTokenRepository
     password_resets: PasswordResetRepository
     registrations: RegistrationRepository
     organization_applications: OrganizationApplicationRepository
     invitations: InvitationRepository
+    email_changes: EmailChangeRepository
+    requests: RequestRepository
 
     def __enter__(self) -> UnitOfWork: ...
     def __exit__(self, *args: object) -> None: ...

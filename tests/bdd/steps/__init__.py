@@ -11,7 +11,11 @@ pytest_plugins = [
     "tests.bdd.steps.organiser_steps",
     "tests.bdd.steps.visibility_steps",
     "tests.bdd.steps.journal_steps",
+    "tests.bdd.steps.search_steps",
     "tests.bdd.steps.identity_steps",
     "tests.bdd.steps.roles_steps",
     "tests.bdd.steps.signin_steps",
+    "tests.bdd.steps.account_steps",
+    "tests.bdd.steps.two_factor_steps",
+    "tests.bdd.steps.requests_steps",
 ]
