@@ -155,6 +155,14 @@ class MemoryLotRepository(_Repo):
         self.uow.seen.extend(lots)
         return lots
 
+    def counts_for_auctions(self, auction_ids: Sequence[str]) -> dict[str, int]:
+        wanted = set(auction_ids)
+        counts: dict[str, int] = {}
+        for lot in self.s.lots.values():
+            if lot.auction_id in wanted:
+                counts[lot.auction_id] = counts.get(lot.auction_id, 0) + 1
+        return counts
+
     def count_for_auction(self, auction_id: str) -> int:
         return sum(1 for lot in self.s.lots.values() if lot.auction_id == auction_id)
 
@@ -452,6 +460,7 @@ class MemoryUnitOfWork:
 
     def __init__(self, store: MemoryStore) -> None:
         self.store = store
+        self.messages_committed = 0
         self.auctions = MemoryAuctionRepository(self)
         self.lots = MemoryLotRepository(self)
         self.journal = MemoryJournalRepository(self)
@@ -500,6 +509,7 @@ class MemoryUnitOfWork:
             if hasattr(aggregate, "version"):
                 aggregate.version += 1
         self.working.outbox.extend((m, False) for m in messages)
+        self.messages_committed += len(messages)
         for name, value in vars(self.working).items():
             if name != "lock":
                 setattr(self.store, name, value)

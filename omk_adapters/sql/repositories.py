@@ -202,6 +202,15 @@ class SqlAlchemyLotRepository(_Repo):
                 [m.offer_from(o) for o in sorted(offers[row["id"]], key=lambda o: o["position"])])))
         return out
 
+    def counts_for_auctions(self, auction_ids: Sequence[str]) -> dict[str, int]:
+        if not auction_ids:
+            return {}
+        self.uow.flush()
+        c = t.lots.c
+        rows = self.uow.execute(sa.select(c.auction_id, sa.func.count()).where(c.auction_id.in_(list(auction_ids)))
+                                .group_by(c.auction_id))
+        return {auction_id: int(n) for auction_id, n in rows}
+
     def count_for_auction(self, auction_id: str) -> int:
         self.uow.flush()
         return int(self.uow.execute(sa.select(sa.func.count()).select_from(t.lots)

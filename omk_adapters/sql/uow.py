@@ -192,6 +192,8 @@ class SqlAlchemyUnitOfWork:
         self.handled: set[tuple[str, str]] = set()
         self._forget()
         self.committed = False
+        #: outbox messages committed by this unit of work (over all its transactions): the bus relays only then
+        self.messages_committed = 0
         self.auctions = SqlAlchemyAuctionRepository(self)
         self.lots = SqlAlchemyLotRepository(self)
         self.journal = SqlAlchemyJournalRepository(self)
@@ -256,6 +258,7 @@ class SqlAlchemyUnitOfWork:
                 if tracked.locked:
                     self.lot_cache.put(tracked.obj.id, tracked.version,
                                        tracked.children["bids"], tracked.children["offers"])
+        self.messages_committed += self._pending_messages
         self._forget()
         self.committed = True
 
@@ -266,6 +269,7 @@ class SqlAlchemyUnitOfWork:
 
     def _forget(self) -> None:
         self._tracked = {kind: {} for kind in KINDS}
+        self._pending_messages = 0
         self.handled = set()  # inbox entries written in this transaction
 
     # --- identity map -----------------------------------------------------------------------
@@ -333,6 +337,7 @@ class SqlAlchemyUnitOfWork:
                     messages.extend(self._drain(tracked.obj))
             if messages:
                 self.execute(sa.insert(t.outbox), messages)
+                self._pending_messages += len(messages)
 
     def _write(self, tr: Tracked) -> None:
         kind, obj = tr.kind, tr.obj

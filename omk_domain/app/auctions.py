@@ -347,6 +347,21 @@ def _summary(uow: UnitOfWork, auction: Auction) -> AuctionSummary:
     return AuctionSummary.of(auction, uow.lots.count_for_auction(auction.id))
 
 
+def summaries(uow: UnitOfWork, auctions: Sequence[Auction]) -> tuple[AuctionSummary, ...]:
+    """Summaries of many auctions with their lot counts from one query."""
+    counts = uow.lots.counts_for_auctions([a.id for a in auctions])
+    return tuple(AuctionSummary.of(a, counts.get(a.id, 0)) for a in auctions)
+
+
+def auction_page(uow: UnitOfWork, flt: AuctionFilter) -> AuctionPage:
+    """One page of the auctions the filter finds, with the total for the pager."""
+    if flt.limit < 1 or flt.limit > 1000 or flt.offset < 0:
+        raise PageInvalid()
+    with uow:
+        return AuctionPage(items=summaries(uow, uow.auctions.list(flt)), total=uow.auctions.count(flt),
+                           limit=flt.limit, offset=flt.offset)
+
+
 def _staff(actor: Actor, permission: Permission = Permission.AUCTION_MANAGE) -> None:
     require(actor, permission)
 
@@ -417,16 +432,13 @@ def _scoped(actor: Actor, flt: AuctionFilter) -> AuctionFilter:
 def list_auctions(cmd: ListAuctions, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> list[AuctionSummary]:
     flt = _scoped(actor, cmd.filter)
     with uow:
-        return [_summary(uow, a) for a in uow.auctions.list(flt)]
+        return list(summaries(uow, uow.auctions.list(flt)))
 
 
 @handles(BrowseAuctions)
 def browse_auctions(cmd: BrowseAuctions, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> AuctionPage:
     """A page of the auctions the actor may see, with the total count for the pager."""
-    flt = _scoped(actor, cmd.filter)
-    with uow:
-        items = tuple(_summary(uow, a) for a in uow.auctions.list(flt))
-        return AuctionPage(items=items, total=uow.auctions.count(flt), limit=flt.limit, offset=flt.offset)
+    return auction_page(uow, _scoped(actor, cmd.filter))
 
 
 @handles(ShowAuction)

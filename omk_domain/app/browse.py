@@ -13,7 +13,14 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import attrs
 
-from omk_domain.app.auctions import AuctionPage, AuctionSummary, BrowseAuctions, _scoped, browse_auctions
+from omk_domain.app.auctions import (
+    AuctionPage,
+    AuctionSummary,
+    BrowseAuctions,
+    _scoped,
+    browse_auctions,
+    summaries,
+)
 from omk_domain.app.bus import handles
 from omk_domain.app.tokens import IssuedToken, IssueToken, ResolveToken, issue_token, resolve_token
 from omk_domain.auctions import errors
@@ -292,8 +299,8 @@ def show_calendar_feed(cmd: ShowCalendarFeed, *, actor: Actor, uow: UnitOfWork, 
         offset = 0
         while True:
             page = uow.auctions.list(attrs.evolve(flt, offset=offset))
-            entries.extend(FeedEntry(auction=AuctionSummary.of(a, uow.lots.count_for_auction(a.id)),
-                                     sequence=a.version) for a in page)
+            entries.extend(FeedEntry(auction=summary, sequence=a.version)
+                           for a, summary in zip(page, summaries(uow, page), strict=True))
             offset += _PAGE
             if len(page) < _PAGE:
                 break

@@ -62,6 +62,8 @@ class MessageBus:
         if missing:
             raise LookupError(f"{type(command).__name__} needs {', '.join(missing)}: give them to the bus as deps")
         extra = {name: self.deps[name] for name, _ in wanted if name in self.deps}
-        result = handler(command, actor=actor, uow=self.uow_factory(), clock=self.clock, **extra)
-        self.after_commit()
+        uow = self.uow_factory()
+        result = handler(command, actor=actor, uow=uow, clock=self.clock, **extra)
+        if uow.messages_committed:  # a query or a refusal has nothing to relay
+            self.after_commit()
         return result

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import attrs
 
-from omk_domain.app.auctions import AuctionPage, AuctionSummary, PageInvalid
+from omk_domain.app.auctions import AuctionPage, AuctionSummary, auction_page
 from omk_domain.app.bus import handles
 from omk_domain.identity.model import Actor
 from omk_domain.identity.policy import Permission, require
@@ -110,12 +110,7 @@ def summarize_uplift(auction: AuctionSummary, lots: Iterable[LotPrices]) -> Auct
 @handles(BrowseAllAuctions)
 def browse_all_auctions(cmd: BrowseAllAuctions, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> AuctionPage:
     require(actor, Permission.AUCTION_MANAGE)
-    flt = cmd.filter
-    if flt.limit < 1 or flt.limit > 1000 or flt.offset < 0:
-        raise PageInvalid()
-    with uow:
-        items = tuple(AuctionSummary.of(a, uow.lots.count_for_auction(a.id)) for a in uow.auctions.list(flt))
-        return AuctionPage(items=items, total=uow.auctions.count(flt), limit=flt.limit, offset=flt.offset)
+    return auction_page(uow, cmd.filter)
 
 
 @handles(ShowUplift)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -125,6 +125,8 @@ class LotRepository(Protocol):
         """The lot, or LotNotFound. `for_update` serialises writers on this lot."""
     def for_auction(self, auction_id: str) -> Sequence[Lot]: ...
     def count_for_auction(self, auction_id: str) -> int: ...
+    def counts_for_auctions(self, auction_ids: Sequence[str]) -> Mapping[str, int]:
+        """Lots per auction for many auctions in one query (an auction with none is absent)."""
     def remove(self, lot: Lot) -> None: ...
     def due_to_close(self, now: datetime, limit: int = 100) -> Sequence[str]:
         """Ids of open lots of running auctions whose close time has come."""
@@ -416,6 +418,8 @@ class LotSearch(Protocol):
 class UnitOfWork(Protocol):
     """A transaction: nothing is kept unless `commit()` is called; events go to the outbox."""
 
+    #: how many outbox messages this unit of work has committed (0 after a query or a refusal)
+    messages_committed: int
     auctions: AuctionRepository
     lots: LotRepository
     journal: JournalRepository

@@ -82,3 +82,22 @@ def test_a_page_out_of_bounds_is_refused(uow_factory: Callable[[], UnitOfWork], 
     bus, _, _ = _market(uow_factory)
     with pytest.raises(PageInvalid):
         bus.handle(BrowseAuctions(filter=AuctionFilter(limit=limit, offset=offset)), STAFF)
+
+
+def test_lot_counts_of_many_auctions_come_from_one_query_and_match_one_by_one(
+        uow_factory: Callable[[], UnitOfWork]) -> None:
+    _, ids, _ = _market(uow_factory)
+    with uow_factory() as uow:
+        counts = uow.lots.counts_for_auctions([*ids, "no-such-auction"])
+        assert counts == {i: uow.lots.count_for_auction(i) for i in ids}
+        assert uow.lots.counts_for_auctions([]) == {}
+
+
+def test_a_query_commits_no_messages_so_the_bus_does_not_relay(uow_factory: Callable[[], UnitOfWork]) -> None:
+    bus, ids, _ = _market(uow_factory)
+    relayed: list[int] = []
+    quiet = MessageBus(uow_factory=uow_factory, clock=bus.clock, after_commit=lambda: relayed.append(1))
+    quiet.handle(BrowseAuctions(filter=AuctionFilter()), STAFF)
+    assert relayed == []
+    quiet.handle(PublishAuction(auction_id=ids[4]), STAFF)  # the draft: its publication is an event
+    assert relayed == [1]
