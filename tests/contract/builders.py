@@ -83,12 +83,13 @@ class Market:
 def open_market(uow_factory: Callable[[], UnitOfWork], *, lots: int = 1, bidders: int = 2,
                 start: str = "85000", step: str = "500", soft_close: SoftClose | None = None,
                 auto_approve: bool = False, duration: timedelta = timedelta(hours=2),
-                number: str = "A-1") -> Market:
-    clock = ManualClock(T0 - timedelta(days=1))
+                number: str = "A-1", at: datetime = T0) -> Market:
+    """`at`: when the auction starts (T0 unless a test needs it near the real time)."""
+    clock = ManualClock(at - timedelta(days=1))
     bus = MessageBus(uow_factory=uow_factory, clock=clock)
     orgs = [bus.handle(RegisterOrganization(name=f"ООО Участник {i}", inn=inn(i)), STAFF) for i in range(bidders)]
     summary = bus.handle(CreateAuction(number=number, title="Трубы стальные", format=AuctionFormat.MIXED,
-                                       starts_at=T0, ends_at=T0 + duration,
+                                       starts_at=at, ends_at=at + duration,
                                        soft_close=soft_close or SoftClose(), auto_approve=auto_approve), STAFF)
     drafts = tuple(LotDraft(row=i + 2, number=i + 1, title=f"Труба 530x8, партия {i + 1}",
                             product=ProductSpec(product_type="труба", diameter_mm=530.0, wall_mm=8.0),
@@ -99,11 +100,11 @@ def open_market(uow_factory: Callable[[], UnitOfWork], *, lots: int = 1, bidders
     for org in orgs:
         bus.handle(AdmitOrganization(auction_id=summary.id, organization_id=org.id), STAFF)
     bus.handle(PublishAuction(auction_id=summary.id), STAFF)
-    clock.set(T0 + timedelta(minutes=1))
+    clock.set(at + timedelta(minutes=1))
     run_due_transitions(uow_factory, clock)
     return Market(uow_factory=uow_factory, bus=bus, clock=clock, auction_id=summary.id,
                   lot_ids=[v.lot_id for v in views],
-                  bidders=[bidder(org.id, i) for i, org in enumerate(orgs)], ends_at=T0 + duration)
+                  bidders=[bidder(org.id, i) for i, org in enumerate(orgs)], ends_at=at + duration)
 
 
 def all_at_once(jobs: list[Callable[[], Any]], timeout: float = 60) -> list[Any]:
