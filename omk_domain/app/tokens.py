@@ -14,7 +14,7 @@ from omk_domain.app.bus import handles
 from omk_domain.app.identity import _organization_for
 from omk_domain.identity import audit
 from omk_domain.identity.audit import AuditEntry
-from omk_domain.identity.model import CLIENT_ROLES, Actor, UserNotFound
+from omk_domain.identity.model import CLIENT_ROLES, Actor, OrganizationStatus, UserNotFound
 from omk_domain.identity.policy import Permission, decide, grantable, only_assigned, require
 from omk_domain.identity.signin import hash_token
 from omk_domain.identity.tokens import ApiToken, TokenInvalid, TokenNotFound, permission_set
@@ -123,13 +123,15 @@ def revoke_token(cmd: RevokeToken, *, actor: Actor, uow: UnitOfWork, clock: Cloc
 @handles(ResolveToken, public=True)
 def resolve_token(cmd: ResolveToken, *, actor: Actor | None, uow: UnitOfWork, clock: Clock) -> Actor:
     """The token's actor: its organisation, the issuer's roles there now (any client role when OMK staff
-    issued it), limited to the token's permissions. Unknown, revoked, expired, or an issuer who lost the
-    organisation or was blocked: one answer, TokenInvalid."""
+    issued it), limited to the token's permissions. Unknown, revoked, expired, an organisation that is
+    not active (blocked), or an issuer who lost the organisation or was blocked: one answer, TokenInvalid."""
     now = clock.now()
     with uow:
         token = uow.api_tokens.by_token_hash(hash_token(cmd.token or ""))
         if token is None or not token.is_active(now):
             raise TokenInvalid()
+        if uow.organizations.get(token.organization_id).status is not OrganizationStatus.ACTIVE:
+            raise TokenInvalid()  # a blocked organisation's systems are cut off with it (until unblocked)
         try:
             issuer = uow.users.get(token.issued_by)
         except UserNotFound:

@@ -11,7 +11,7 @@ import pytest
 from omk_adapters.memory.clock import ManualClock
 from omk_domain.app import usecases  # noqa: F401
 from omk_domain.app.bus import MessageBus
-from omk_domain.app.identity import ListAudit
+from omk_domain.app.identity import BlockOrganization, ListAudit, UnblockOrganization
 from omk_domain.app.tokens import IssueToken, ListTokens, ResolveToken, RevokeToken
 from omk_domain.identity.model import Actor, Membership, Organization, Role, User
 from omk_domain.identity.policy import Permission, allows
@@ -109,3 +109,17 @@ def test_an_administrators_token_resolves_to_its_organisation_within_its_permiss
     entries = bus.handle(ListAudit(filter=AuditFilter(action="token")), STAFF)
     assert [e.action for e in entries] == ["token.revoked", "token.issued"]
     assert all(issued.token not in repr(e) for e in entries)
+
+
+def test_a_blocked_organisations_tokens_stop_resolving_and_work_again_once_it_is_unblocked(
+        uow_factory: UowFactory) -> None:
+    a, _ = _orgs(uow_factory)
+    bus = MessageBus(uow_factory, ManualClock(T0))
+    issued = bus.handle(IssueToken(organization_id=a.id, name="ERP", permissions=frozenset({P.AUCTION_VIEW}),
+                                   expires_at=T0 + timedelta(days=1), source="cli"), STAFF)
+    assert bus.handle(ResolveToken(token=issued.token), None).organization_id == a.id
+    bus.handle(BlockOrganization(organization_id=a.id, reason="Долг по оплате"), STAFF)
+    with pytest.raises(TokenInvalid):
+        bus.handle(ResolveToken(token=issued.token), None)
+    bus.handle(UnblockOrganization(organization_id=a.id), STAFF)
+    assert bus.handle(ResolveToken(token=issued.token), None).organization_id == a.id
