@@ -5,12 +5,11 @@ from __future__ import annotations
 import attrs
 
 from omk_domain.app.bus import handles
-from omk_domain.identity.model import Actor, Role
+from omk_domain.identity.model import Actor, OrganizationNotFound, Role
 from omk_domain.identity.policy import allows, permissions_of
 from omk_domain.identity.signin import SessionInvalid, hash_token
 from omk_domain.ports import UnitOfWork
 from omk_domain.shared.clock import Clock
-from omk_domain.shared.errors import NotFound
 from omk_domain.shared.messages import Command
 
 
@@ -78,11 +77,6 @@ def who_am_i(cmd: WhoAmI, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Ide
                     organizations=tuple(sorted(choices, key=lambda c: c.name)))
 
 
-class OrganizationNotAvailable(NotFound):
-    code = "organization_not_found"
-    message_ru = "Организация не найдена."
-
-
 @handles(SwitchSessionOrganization)
 def switch_session_organization(cmd: SwitchSessionOrganization, *, actor: Actor, uow: UnitOfWork,
                                 clock: Clock) -> Actor:
@@ -93,7 +87,7 @@ def switch_session_organization(cmd: SwitchSessionOrganization, *, actor: Actor,
             raise SessionInvalid()
         membership = uow.memberships.find(actor.user_id, cmd.organization_id)
         if membership is None or not membership.roles:
-            raise OrganizationNotAvailable(organization_id=cmd.organization_id)
+            raise OrganizationNotFound(organization_id=cmd.organization_id)
         session.organization_id = membership.organization_id
         uow.sessions.save(session)
         uow.commit()

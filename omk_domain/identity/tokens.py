@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -50,7 +50,11 @@ class TokenPermissionsRequired(InvalidValue):
 
 class TokenExpiryInvalid(InvalidValue):
     code = "token_expiry_invalid"
-    message_ru = "Срок действия ключа должен быть в будущем."
+    message_ru = "Срок действия ключа должен быть в будущем и не дальше года."
+
+
+#: the longest a token may live: a forgotten integration stops by itself within a year
+MAX_TOKEN_LIFETIME = timedelta(days=365)
 
 
 class PermissionsNotGrantable(Forbidden):
@@ -95,7 +99,7 @@ class ApiToken:
         beyond = sorted(p.value for p in wanted - grantable)
         if beyond:
             raise PermissionsNotGrantable(permissions=beyond)
-        if ensure_utc(expires_at) <= ensure_utc(now):
+        if not ensure_utc(now) < ensure_utc(expires_at) <= ensure_utc(now) + MAX_TOKEN_LIFETIME:
             raise TokenExpiryInvalid()
         secret = new_api_token()
         token = cls(id=new_id(), organization_id=organization_id,

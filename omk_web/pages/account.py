@@ -17,6 +17,7 @@ from omk_domain.identity.signin import Channel, SecondFactor
 from omk_domain.ports import AuctionFilter
 from omk_web.auth import CurrentActor, MaybeActor, client_address, services_of, session_cookie, session_token
 from omk_web.pages.common import attempt, handle, render, safe_next, see_other
+from omk_web.problems import status_of
 
 
 class HomePage(Controller):
@@ -57,7 +58,7 @@ class SignInPages(Controller):
         issued, error = attempt(request, StartSignIn(email=email, password=data.get("password") or "",
                                                      source_address=client_address(request), factor=factor), None)
         if error is not None:
-            return render(request, "signin.html", None, status_code=_status(error), next=target, email=email,
+            return render(request, "signin.html", None, status_code=status_of(error), next=target, email=email,
                           error=error)
         return self._code_form(request, issued.challenge_id, issued.channel, expires_at=issued.expires_at,
                                target=target, error=None, factors=issued.factors)
@@ -73,7 +74,7 @@ class SignInPages(Controller):
                                    None)
         if error is not None:
             return self._code_form(request, challenge_id, _channel(data.get("channel")), expires_at=None,
-                                   target=target, error=error, status_code=_status(error),
+                                   target=target, error=error, status_code=status_of(error),
                                    factors=_factors(data.get("factors")), chosen=factor)
         left = signed_in.recovery_codes_left
         response: Response[Any] = see_other(target, "signed_in" if left is None else "recovery_code_used")
@@ -89,7 +90,7 @@ class SignInPages(Controller):
                                                     source_address=client_address(request)), None)
         if error is not None:
             return self._code_form(request, challenge_id, _channel(data.get("channel")), expires_at=None,
-                                   target=target, error=error, status_code=_status(error))
+                                   target=target, error=error, status_code=status_of(error))
         return self._code_form(request, issued.challenge_id, issued.channel, expires_at=issued.expires_at,
                                target=target, error=None, resent=True, factors=issued.factors)
 
@@ -140,9 +141,3 @@ def _channel(value: str | None) -> Channel | None:
         return Channel(value) if value else None
     except ValueError:
         return None
-
-
-def _status(error: Any) -> int:
-    from omk_web.problems import status_of
-
-    return status_of(error)

@@ -41,7 +41,8 @@ def test_an_administrator_issues_a_token_sees_it_once_uses_it_and_revokes_it(por
 
 @pytest.mark.parametrize(("data", "code"), [
     ({"name": "x", "permissions": ["no.such"], "days": "30"}, "permission_unknown"),
-    ({"name": "x", "permissions": ["auction.view"], "days": "0"}, "token_lifetime_invalid"),
+    ({"name": "x", "permissions": ["auction.view"], "days": "0"}, "token_expiry_invalid"),
+    ({"name": "x", "permissions": ["auction.view"], "days": "366"}, "token_expiry_invalid"),
     ({"name": "x", "permissions": ["auction.view"], "days": "много"}, "token_lifetime_invalid"),
     ({"name": "x", "permissions": ["auction.manage"], "days": "30"}, None),
 ])
