@@ -79,6 +79,37 @@ class Http:
         self.writer.close()
 
 
+def _proc_stats() -> dict[int, tuple[int, str, float]]:
+    """pid → (parent pid, command name, CPU seconds so far) of every process, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[int, tuple[int, str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = raw[raw.index("(") + 1:raw.rindex(")")]
+        fields = raw[raw.rindex(")") + 2:].split()
+        out[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick)
+    return out
+
+
+def cpu_seconds(server_pid: int) -> tuple[float, float]:
+    """CPU seconds used so far by `omk serve` (with its worker processes) and by PostgreSQL."""
+    if not Path("/proc/self/stat").exists():
+        return float("nan"), float("nan")
+    stats = _proc_stats()
+    tree, grew = {server_pid}, True
+    while grew:
+        grown = tree | {pid for pid, (ppid, _, _) in stats.items() if ppid in tree}
+        grew, tree = grown != tree, grown
+    server = sum(stats[pid][2] for pid in tree if pid in stats)
+    postgres = sum(cpu for _, name, cpu in stats.values() if name.startswith("postgres"))
+    return server, postgres
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -226,7 +257,9 @@ def main() -> None:
         wait_healthy(port, server)
         asyncio.run(health_storm(port, 4, 1.0))  # warm both workers' imports and connections
 
+        cpu_before = cpu_seconds(server.pid)
         result = asyncio.run(bid_storm(port, lot_id, tokens, args.seconds))
+        cpu_after = cpu_seconds(server.pid)
         elapsed = float(result["elapsed"])  # type: ignore[arg-type]
         attempts: list[float] = result["attempts"]  # type: ignore[assignment]
         accepted: list[float] = result["accepted"]  # type: ignore[assignment]
@@ -243,6 +276,11 @@ def main() -> None:
               f"{describe(health)}")
         if attempts:
             print(f"  mean bid attempt {statistics.fmean(attempts) * 1000:.1f} ms")
+            web_cpu, db_cpu = (cpu_after[0] - cpu_before[0], cpu_after[1] - cpu_before[1])
+            per = 1000 / len(attempts)
+            print(f"CPU per bid request: omk serve {web_cpu * per:.1f} ms, PostgreSQL {db_cpu * per:.1f} ms "
+                  f"(of {os.cpu_count()} CPUs × {elapsed:.0f} s = {os.cpu_count() * elapsed:.0f} CPU-seconds, "
+                  f"these two used {web_cpu + db_cpu:.1f})")
     finally:
         if server is not None:
             server.terminate()

@@ -4,8 +4,9 @@ Run: python -m bench.bench_search [--database sqlite|postgres|both] [--lots 5000
 
 Builds 1,000 auctions × 50 lots (realistic pipe titles, sizes, grades, standards, warehouses)
 through the use cases in a fresh database, rebuilds the index with `ReindexLots` (timed), then
-times `SearchLots` through the bus — the whole use case: the client's scope, the index query
-(page + total + facet counts), loading and checking every lot of the page — for the organiser's
+times `SearchLots` through the bus — the whole use case: the client's scope (one query), the index
+query (page + total + facet counts), reading the page's lots in one batch (`LotRepository.summaries`,
+scoped in the query) — for the organiser's
 staff (every lot) and for a client admitted to 100 auctions, over a mix of queries: common and
 rare words in other forms, words with filters, filters and ranges alone, a deep page, and sorts.
 Prints p50/p95 per actor and per kind of query, and the same for the index alone.

@@ -15,7 +15,7 @@ import structlog
 from omk_adapters.memory.clock import SystemClock
 from omk_adapters.memory.search import InMemoryLotSearch
 from omk_adapters.messaging.inprocess import InProcessBroker
-from omk_adapters.messaging.relay import OutboxRelay
+from omk_adapters.messaging.relay import BackgroundRelay, OutboxRelay
 from omk_adapters.messaging.worker import subscribe_in_process
 from omk_adapters.notify import make_mailer, make_sms_sender
 from omk_adapters.search.sql import sql_lot_search
@@ -68,6 +68,8 @@ class Services:
     #: lot search: PostgreSQL full-text search on PostgreSQL, the embedded index on SQLite (in memory without an engine)
     search: LotSearch = attrs.field(default=attrs.Factory(
         lambda s: InMemoryLotSearch() if s.engine is None else sql_lot_search(s.engine), takes_self=True))
+    #: the relay's own thread when commands only wake it (the web server); None when it runs inline
+    background_relay: BackgroundRelay | None = None
 
     def __attrs_post_init__(self) -> None:
         """Give the bus the ports the use cases declare (unless the caller's bus has its own)."""
@@ -87,6 +89,8 @@ class Services:
                     absolute=timedelta(hours=self.settings.session_absolute_hours))}
 
     def close(self) -> None:
+        if self.background_relay is not None:
+            self.background_relay.stop()  # a last pass first, while the publisher is still open
         for part in (self.publisher, self.search):
             close = getattr(part, "close", None)
             if close is not None:
@@ -95,8 +99,14 @@ class Services:
 
 
 def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
-              migrate: bool = False, relay_after_commit: bool = True) -> Services:
-    """Build the services from settings (read from the environment when not given)."""
+              migrate: bool = False, relay_after_commit: bool = True,
+              relay_in_background: bool = False) -> Services:
+    """Build the services from settings (read from the environment when not given).
+
+    After a command commits messages the relay runs in the caller's thread (`relay_after_commit`:
+    the CLI, tests), or on a thread of its own that the commit only wakes (`relay_in_background`:
+    the web server, so a request does not wait for the broker and the projections).
+    """
     settings = settings or Settings.load()
     clock = clock or SystemClock()
     if settings.database_url.startswith("sqlite"):
@@ -129,7 +139,10 @@ def bootstrap(settings: Settings | None = None, *, clock: Clock | None = None,
         # best effort: a broker outage leaves messages in the outbox for the worker to relay
         relay.pump_safely()
 
-    bus = MessageBus(uow_factory=uow_factory, clock=clock,
-                     after_commit=after_commit if relay_after_commit else (lambda: None))
+    background = BackgroundRelay(relay) if relay_in_background else None
+    wake: Callable[[], None] = (background.wake if background is not None
+                                else after_commit if relay_after_commit else (lambda: None))
+    bus = MessageBus(uow_factory=uow_factory, clock=clock, after_commit=wake)
     return Services(settings=settings, clock=clock, bus=bus, uow_factory=uow_factory, relay=relay,
-                    publisher=publisher, broker=broker, engine=engine, search=search)
+                    publisher=publisher, broker=broker, engine=engine, search=search,
+                    background_relay=background)

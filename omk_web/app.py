@@ -120,7 +120,7 @@ def create_app(services: Services | None = None, *, scheduler: bool | None = Non
 def _default_services() -> Services:
     from omk_adapters.logs import configure_logging
 
-    services = bootstrap()
+    services = bootstrap(relay_in_background=True)
     configure_logging(services.settings)
     return services
 

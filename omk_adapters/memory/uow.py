@@ -27,6 +27,7 @@ from omk_domain.ports import (
     AuctionFilter,
     AuditFilter,
     LotActivity,
+    LotSummary,
     OrganizationFilter,
     OutboxMessage,
     OwnBid,
@@ -135,6 +136,10 @@ class MemoryAuctionRepository(_Repo):
     def running_ids(self, limit: int = 100) -> Sequence[str]:
         return [a.id for a in self.s.auctions.values() if a.status is AuctionStatus.RUNNING][:limit]
 
+    def ids_admitting(self, organization_id: str) -> frozenset[str]:
+        return frozenset(a.id for a in self.s.auctions.values()
+                         if a.status is not AuctionStatus.DRAFT and organization_id in a.admissions)
+
 
 class MemoryLotRepository(_Repo):
     def add(self, lot: Lot) -> None:
@@ -182,6 +187,25 @@ class MemoryLotRepository(_Repo):
             out.extend(OwnBid(auction_id=lot.auction_id, lot_id=lot.id, lot_number=lot.number,
                               bid_id=b.id, amount=b.amount.amount, placed_at=b.placed_at, valid=b.valid)
                        for b in lot.bids if b.organization_id == organization_id)
+        return out
+
+    def summaries(self, lot_ids: Sequence[str], *, visible_to: str | None = None) -> Sequence[LotSummary]:
+        out: list[LotSummary] = []
+        for lot_id in dict.fromkeys(lot_ids):
+            lot = self.s.lots.get(lot_id)
+            auction = self.s.auctions.get(lot.auction_id) if lot is not None else None
+            if lot is None or auction is None:
+                continue
+            if visible_to is not None and (auction.status is AuctionStatus.DRAFT
+                                           or visible_to not in auction.admissions):
+                continue  # as `lot_view_for`: the lot does not exist for this organisation
+            top = lot.leader
+            out.append(LotSummary(
+                lot_id=lot.id, auction_id=auction.id, auction_number=auction.number,
+                auction_status=auction.status, number=lot.number, title=lot.title, product=lot.product,
+                quantity=lot.quantity, start_price=lot.start_price, bid_step=lot.bid_step, status=lot.status,
+                closes_at=lot.closes_at, closes_at_original=lot.closes_at_original,
+                leading_amount=top.amount if top is not None else None))
         return out
 
 

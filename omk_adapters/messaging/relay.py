@@ -88,3 +88,41 @@ class OutboxRelay:
             if len(messages) < batch:
                 break
         return sent
+
+
+class BackgroundRelay:
+    """Runs an `OutboxRelay` on its own thread: a command that committed messages only wakes it.
+
+    The web process uses it so a request does not wait for the broker and the in-process
+    projections after its commit; wakes that arrive while a pass runs coalesce into one more
+    pass, so a burst of commits is relayed in a few batches. `stop` makes a last pass: what was
+    committed before it is relayed (or, with the broker down, left in the outbox for the worker).
+    """
+
+    def __init__(self, relay: OutboxRelay, *, name: str = "omk-outbox-relay") -> None:
+        self.relay = relay
+        self._wake = threading.Event()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stopping = True
+        self._wake.set()
+        self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            stopping = self._stopping  # read after the clear: a stop that comes later wakes one more pass
+            self.relay.pump_safely()
+            if stopping:
+                return

@@ -3,7 +3,8 @@
 Bids and offers are immutable values and every change to them bumps the lot's version in the
 same transaction, so what is cached under version v is exactly what any lot row read with
 version v has — whichever process wrote it. A hot lot is then loaded with one row, not its
-whole history.
+whole history. When another process moved the lot on to version w > v, each bid and offer row
+written since carries its `lot_version` (> v), so only those rows are read onto the cached ones.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ class LotCache:
                 return None
             self._entries.move_to_end(lot_id)
             return entry[1], entry[2]
+
+    def latest(self, lot_id: str) -> tuple[int, Items, Items] | None:
+        """Whatever version of the lot is cached: the base a newer version is read onto."""
+        with self._lock:
+            return self._entries.get(lot_id)
 
     def put(self, lot_id: str, version: int, bids: Items, offers: Items) -> None:
         with self._lock:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -15,11 +15,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from omk_adapters.sql import mapping as m
 from omk_adapters.sql import tables as t
-from omk_adapters.sql.errors import MessageAlreadyHandled
+from omk_adapters.sql.cache import Items
+from omk_adapters.sql.errors import ConcurrentUpdate, MessageAlreadyHandled
 from omk_domain.auctions import errors
 from omk_domain.auctions.journal import JournalEntry
 from omk_domain.auctions.model import Auction, Lot
-from omk_domain.auctions.values import AuctionStatus, LotStatus
+from omk_domain.auctions.values import AuctionStatus, LotStatus, ProductSpec
 from omk_domain.identity.account import EmailChange
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.invitation import Invitation
@@ -29,7 +30,16 @@ from omk_domain.identity.registration import OrganizationApplication, Registrati
 from omk_domain.identity.reset import PasswordReset
 from omk_domain.identity.signin import AttemptScope, SignInAttempt, SignInChallenge, UserSession
 from omk_domain.identity.tokens import ApiToken
-from omk_domain.ports import AuctionFilter, AuditFilter, LotActivity, OrganizationFilter, OwnBid, StoredOutcome
+from omk_domain.ports import (
+    AuctionFilter,
+    AuditFilter,
+    LotActivity,
+    LotSummary,
+    OrganizationFilter,
+    OwnBid,
+    StoredOutcome,
+)
+from omk_domain.shared.money import Money, Quantity, Unit
 
 if TYPE_CHECKING:
     from omk_adapters.sql.uow import SqlAlchemyUnitOfWork
@@ -151,6 +161,29 @@ class SqlAlchemyAuctionRepository(_Repo):
                 out.append(self.uow.track_loaded(m.auction_from(row, admissions[row["id"]]), locked=locked))
         return out
 
+    def ids_admitting(self, organization_id: str) -> frozenset[str]:
+        """One query over the admissions (indexed by organisation): the organisation is in the WHERE clause."""
+        self.uow.flush()
+        a, ad = t.auctions.c, t.admissions.c
+        return frozenset(self.uow.execute(
+            sa.select(a.id).join(t.admissions, ad.auction_id == a.id)
+            .where(ad.organization_id == organization_id, a.status != AuctionStatus.DRAFT.value)).scalars())
+
+
+def _read_onto(base: Items, rows: Sequence[RowMap], value: Callable[[RowMap], Any]) -> Items | None:
+    """`base` with the rows written since it: each replaces the value at its position or extends
+    the list. None when the rows do not fit (a gap): the caller then reads every row."""
+    items = list(base)
+    for r in rows:
+        position = r["position"]
+        if position < len(items):
+            items[position] = value(r)
+        elif position == len(items):
+            items.append(value(r))
+        else:
+            return None
+    return tuple(items)
+
 
 class SqlAlchemyLotRepository(_Repo):
     def add(self, lot: Lot) -> None:
@@ -158,9 +191,7 @@ class SqlAlchemyLotRepository(_Repo):
 
     def get(self, lot_id: str, *, for_update: bool = False) -> Lot:
         tracked = self.uow.tracked(Lot, lot_id)
-        # an aggregate first loaded without a lock is locked now; reloaded if it went stale meanwhile
-        if tracked is not None and (not for_update or tracked.locked or tracked.row is None
-                                    or self.uow.lock_tracked(tracked)):
+        if tracked is not None and (not for_update or tracked.locked or tracked.row is None):
             return tracked.obj  # type: ignore[no-any-return]
         statement = sa.select(t.lots).where(t.lots.c.id == lot_id)
         if for_update:
@@ -168,19 +199,42 @@ class SqlAlchemyLotRepository(_Repo):
         rows = self._rows(statement)
         if not rows:
             raise errors.LotNotFound(lot_id=lot_id)
-        row, cache = rows[0], self.uow.lot_cache
-        cached = cache.get(lot_id, row["version"]) if cache is not None else None
-        if cached is not None:
-            bids, offers = cached
-        else:
+        row = rows[0]
+        if tracked is not None:
+            # first loaded without a lock, locked now: kept if nobody changed it meanwhile, else re-read
+            tracked.locked = True
+            if row["version"] == tracked.version:
+                return tracked.obj  # type: ignore[no-any-return]
+            if self.uow.is_dirty(tracked):
+                raise ConcurrentUpdate(f"lot {lot_id} was changed by someone else")
+            self.uow.untrack(tracked.obj)
+        bids, offers = self._bids_and_offers(lot_id, row["version"], locked=for_update)
+        return self.uow.track_loaded(m.lot_from(row, bids, offers), locked=for_update)  # type: ignore[no-any-return]
+
+    def _bids_and_offers(self, lot_id: str, version: int, *, locked: bool) -> tuple[Items, Items]:
+        """The lot's bids and offers at `version`: from the cache, the cache plus the rows written
+        since its version, or — with nothing cached — every row."""
+        cache = self.uow.lot_cache
+        base = cache.latest(lot_id) if cache is not None else None
+        if base is not None and base[0] == version:
+            return base[1], base[2]
+        bids = offers = None
+        if base is not None and 0 < base[0] < version:
+            bids = _read_onto(base[1], self._rows(
+                sa.select(t.bids).where(t.bids.c.lot_id == lot_id, t.bids.c.lot_version > base[0])
+                .order_by(t.bids.c.position)), m.bid_from)
+            offers = _read_onto(base[2], self._rows(
+                sa.select(t.offers).where(t.offers.c.lot_id == lot_id, t.offers.c.lot_version > base[0])
+                .order_by(t.offers.c.position)), m.offer_from)
+        if bids is None or offers is None:
             bids = tuple(m.bid_from(r) for r in self._rows(
                 sa.select(t.bids).where(t.bids.c.lot_id == lot_id).order_by(t.bids.c.position)))
             offers = tuple(m.offer_from(r) for r in self._rows(
                 sa.select(t.offers).where(t.offers.c.lot_id == lot_id).order_by(t.offers.c.position)))
-            if cache is not None and for_update:
-                # only a locked row guarantees that what is read after it belongs to its version
-                cache.put(lot_id, row["version"], bids, offers)
-        return self.uow.track_loaded(m.lot_from(row, bids, offers), locked=for_update)  # type: ignore[no-any-return]
+        if cache is not None and locked:
+            # only a locked row guarantees that what is read after it belongs to its version
+            cache.put(lot_id, version, bids, offers)
+        return bids, offers
 
     def for_auction(self, auction_id: str) -> Sequence[Lot]:
         self.uow.flush()
@@ -247,6 +301,55 @@ class SqlAlchemyLotRepository(_Repo):
         return [OwnBid(auction_id=r["auction_id"], lot_id=r["lot_id"], lot_number=r["number"], bid_id=r["id"],
                        amount=r["amount"], placed_at=r["placed_at"], valid=r["annulled_at"] is None)
                 for r in self._rows(statement)]
+
+    def summaries(self, lot_ids: Sequence[str], *, visible_to: str | None = None) -> Sequence[LotSummary]:
+        """Two queries per 500 ids, whatever their bids: the lots joined to their auctions (the
+        organisation's admission and the auction's status in the WHERE clause), then the leading
+        bid of each — the last valid one (see `rules.leader`), found through (lot_id, position)."""
+        wanted = list(dict.fromkeys(lot_ids))
+        if not wanted:
+            return []
+        self.uow.flush()
+        lot, auction, bid = t.lots.c, t.auctions.c, t.bids.c
+        columns = [lot.id, lot.auction_id, lot.number, lot.title, lot.product_type, lot.diameter_mm, lot.wall_mm,
+                   lot.steel_grade, lot.standard, lot.warehouse, lot.quantity, lot.unit, lot.currency,
+                   lot.start_price, lot.bid_step, lot.status, lot.closes_at, lot.closes_at_original,
+                   auction.number.label("auction_number"), auction.status.label("auction_status")]
+        rows: dict[str, RowMap] = {}
+        leading: dict[str, Money] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            statement = (sa.select(*columns).join(t.auctions, auction.id == lot.auction_id)
+                         .where(lot.id.in_(chunk)))
+            if visible_to is not None:
+                ad = t.admissions.c
+                statement = statement.where(auction.status != AuctionStatus.DRAFT.value, sa.exists().where(
+                    ad.auction_id == auction.id, ad.organization_id == visible_to))
+            found = {r["id"]: r for r in self._rows(statement)}
+            rows.update(found)
+            if not found:
+                continue
+            last = (sa.select(bid.lot_id, sa.func.max(bid.position).label("position"))
+                    .where(bid.lot_id.in_(list(found)), bid.annulled_at.is_(None))
+                    .group_by(bid.lot_id).subquery("last"))
+            for r in self._rows(sa.select(bid.lot_id, bid.amount, bid.currency)
+                                .join(last, sa.and_(last.c.lot_id == bid.lot_id, last.c.position == bid.position))):
+                leading[r["lot_id"]] = Money(r["amount"], r["currency"])
+        return [self._summary(rows[lot_id], leading.get(lot_id)) for lot_id in wanted if lot_id in rows]
+
+    @staticmethod
+    def _summary(row: RowMap, leading: Money | None) -> LotSummary:
+        currency = row["currency"]
+        return LotSummary(
+            lot_id=row["id"], auction_id=row["auction_id"], auction_number=row["auction_number"],
+            auction_status=AuctionStatus(row["auction_status"]), number=row["number"], title=row["title"],
+            product=ProductSpec(product_type=row["product_type"], diameter_mm=row["diameter_mm"],
+                                wall_mm=row["wall_mm"], steel_grade=row["steel_grade"],
+                                standard=row["standard"], warehouse=row["warehouse"]),
+            quantity=Quantity(row["quantity"], Unit(row["unit"])),
+            start_price=Money(row["start_price"], currency), bid_step=Money(row["bid_step"], currency),
+            status=LotStatus(row["status"]), closes_at=row["closes_at"],
+            closes_at_original=row["closes_at_original"], leading_amount=leading)
 
 
 class SqlAlchemyJournalRepository(_Repo):

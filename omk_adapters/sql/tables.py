@@ -303,6 +303,12 @@ lots = sa.Table(
     sa.Index(None, "status", "closes_at"),
 )
 
+def _lot_version() -> sa.Column[int]:
+    """The lot's version in which the row was last written: a process whose cache holds the lot
+    at version v reads only the rows with `lot_version > v` (see sql/cache.py)."""
+    return sa.Column("lot_version", sa.Integer(), nullable=False, server_default="0")
+
+
 # `position` is the bid's place in acceptance order (the leader is the last valid one); the
 # unique (lot_id, position) index also serves every lookup of a lot's bids.
 bids = sa.Table(
@@ -318,9 +324,11 @@ bids = sa.Table(
     sa.Column("client_key", sa.String(200)),
     sa.Column("annulled_at", UtcDateTime()),
     sa.Column("annul_reason", sa.Text()),
+    _lot_version(),
     sa.UniqueConstraint("lot_id", "position"),
     sa.Index(None, "lot_id"),
     sa.Index(None, "organization_id"),
+    sa.Index(None, "lot_id", "lot_version"),
 )
 
 offers = sa.Table(
@@ -339,8 +347,10 @@ offers = sa.Table(
     sa.Column("client_key", sa.String(200)),
     sa.Column("ended_at", UtcDateTime()),
     sa.Column("revisions", sa.Integer(), nullable=False),
+    _lot_version(),
     sa.UniqueConstraint("lot_id", "position"),
     sa.Index(None, "lot_id"),
+    sa.Index(None, "lot_id", "lot_version"),
 )
 
 # Append-only and tamper-evident: rows are inserted, never updated or deleted by the adapter.

@@ -75,11 +75,11 @@ class _Children:
     def snapshot(self, obj: Any) -> Any:
         return self.rows(obj)
 
-    def insert_all(self, uow: SqlAlchemyUnitOfWork, obj: Any, snapshot: Any) -> None:
+    def insert_all(self, uow: SqlAlchemyUnitOfWork, obj: Any, snapshot: Any, version: int) -> None:
         if snapshot:
             uow.execute(sa.insert(self.table), list(snapshot.values()))
 
-    def write(self, uow: SqlAlchemyUnitOfWork, obj: Any, before: Any, after: Any) -> None:
+    def write(self, uow: SqlAlchemyUnitOfWork, obj: Any, before: Any, after: Any, version: int) -> None:
         table = self.table
 
         def where(row: Row) -> Any:
@@ -114,21 +114,24 @@ class _AppendOnlyChildren:
     def snapshot(self, obj: Any) -> tuple[Any, ...]:
         return tuple(self.items(obj))
 
-    def insert_all(self, uow: SqlAlchemyUnitOfWork, obj: Any, snapshot: tuple[Any, ...]) -> None:
+    def insert_all(self, uow: SqlAlchemyUnitOfWork, obj: Any, snapshot: tuple[Any, ...], version: int) -> None:
         if snapshot:
-            uow.execute(sa.insert(self.table), [self.row(obj.id, v, i) for i, v in enumerate(snapshot)])
+            uow.execute(sa.insert(self.table),
+                        [{**self.row(obj.id, v, i), "lot_version": version} for i, v in enumerate(snapshot)])
 
-    def write(self, uow: SqlAlchemyUnitOfWork, obj: Any, before: tuple[Any, ...], after: tuple[Any, ...]) -> None:
+    def write(self, uow: SqlAlchemyUnitOfWork, obj: Any, before: tuple[Any, ...], after: tuple[Any, ...],
+              version: int) -> None:
+        """Rows written carry the lot's new `version`, so other processes read only them (sql/cache.py)."""
         if len(after) < len(before):
             raise RuntimeError(f"{self.name} are append-only; {obj.id} lost some")
         for i, (old, new) in enumerate(zip(before, after, strict=False)):
             if new is not old:
                 old_row, new_row = self.row(obj.id, old, i), self.row(obj.id, new, i)
                 uow.execute(sa.update(self.table).where(self.table.c.id == new_row["id"])
-                            .values(**{k: v for k, v in new_row.items() if old_row[k] != v}))
+                            .values(**{k: v for k, v in new_row.items() if old_row[k] != v}, lot_version=version))
         if len(after) > len(before):
-            uow.execute(sa.insert(self.table),
-                        [self.row(obj.id, after[i], i) for i in range(len(before), len(after))])
+            uow.execute(sa.insert(self.table), [{**self.row(obj.id, after[i], i), "lot_version": version}
+                                                for i in range(len(before), len(after))])
 
 
 @attrs.frozen
@@ -349,7 +352,7 @@ class SqlAlchemyUnitOfWork:
                 values["version"] = tr.version + 1
             self.execute(sa.insert(kind.table).values(**values))
             for spec in kind.children:
-                spec.insert_all(self, obj, children[spec.name])
+                spec.insert_all(self, obj, children[spec.name], tr.version + 1)
             self._bump(tr)
         else:
             changed = {k: v for k, v in row.items() if tr.row.get(k) != v}
@@ -367,7 +370,7 @@ class SqlAlchemyUnitOfWork:
             elif changed:
                 self.execute(sa.update(kind.table).where(kind.table.c.id == obj.id).values(**changed))
             for spec, before, after in child_changes:
-                spec.write(self, obj, before, after)
+                spec.write(self, obj, before, after, tr.version)  # the version just written (bumped)
         entries = getattr(obj, "new_journal_entries", None)
         if entries:
             self.execute(sa.insert(t.journal), [m.journal_row(e) for e in entries])

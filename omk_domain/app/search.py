@@ -1,14 +1,15 @@
 """Lot search: find lots the actor may see, keep the index current from events, rebuild it.
 
-The index only proposes lot ids. Every proposed lot is loaded through the repositories and shown
-through the same read model and policy as a lot page (`lot_view_for`), so a stale or over-broad
-index can never show a client a lot of a draft auction, of an auction it is not admitted to, or
-anything sealed: a hit carries only public terms, never price offers.
+The index only proposes lot ids. The page's lots are then read from the repositories in one
+batch (`LotRepository.summaries`), scoped for a client by the same rule as a lot page
+(`lot_view_for`: no lot of a draft, nor of an auction it was never admitted to) in the query
+itself, so a stale or over-broad index can never show a client a lot it may not see. A hit
+carries only public terms and the leading open bid, never a price offer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -16,12 +17,11 @@ import attrs
 
 from omk_domain.app.bus import handles
 from omk_domain.auctions.errors import AuctionNotFound, LotNotFound
-from omk_domain.auctions.model import Auction, Lot
+from omk_domain.auctions.model import Auction
 from omk_domain.auctions.values import AuctionStatus, ProductSpec
-from omk_domain.auctions.views import lot_view_for
 from omk_domain.identity.model import Actor
 from omk_domain.identity.policy import Permission, require
-from omk_domain.ports import AuctionFilter, LotSearch, OutboxMessage, UnitOfWork
+from omk_domain.ports import AuctionFilter, LotSearch, LotSummary, OutboxMessage, UnitOfWork
 from omk_domain.search import FacetCount, LotDocument, LotQuery, SearchScope, document_of
 from omk_domain.shared.clock import Clock
 from omk_domain.shared.messages import Command
@@ -83,18 +83,13 @@ class ReindexReport:
     auctions: int
 
 
-def _hit(auction: Auction, lot: Lot, organization_id: str | None) -> LotHit:
-    if organization_id is not None:
-        view = lot_view_for(auction, lot, organization_id)  # LotNotFound when it may not see the lot
-        leading = view.leading_amount
-    else:
-        top = lot.leader
-        leading = top.amount.amount if top else None
-    return LotHit(lot_id=lot.id, auction_id=auction.id, auction_number=auction.number,
-                  auction_status=auction.status.value, lot_number=lot.number, title=lot.title,
+def _hit(lot: LotSummary) -> LotHit:
+    return LotHit(lot_id=lot.lot_id, auction_id=lot.auction_id, auction_number=lot.auction_number,
+                  auction_status=lot.auction_status.value, lot_number=lot.number, title=lot.title,
                   product=lot.product, quantity=str(lot.quantity), start_price=lot.start_price.amount,
                   bid_step=lot.bid_step.amount, lot_status=lot.status.value, closes_at=lot.closes_at,
-                  closes_at_original=lot.closes_at_original, leading_amount=leading)
+                  closes_at_original=lot.closes_at_original,
+                  leading_amount=lot.leading_amount.amount if lot.leading_amount is not None else None)
 
 
 def _auctions(uow: UnitOfWork) -> Iterator[Auction]:
@@ -111,33 +106,26 @@ def visible_scope(actor: Actor, uow: UnitOfWork) -> SearchScope:
     """OMK staff: every lot. A client: lots of the published auctions it is admitted to (as `lot_view_for`)."""
     if actor.organization_id is None:
         return SearchScope()
-    org = actor.organization_id
-    return SearchScope(
-        auction_ids=frozenset(a.id for a in _auctions(uow)
-                              if a.status is not AuctionStatus.DRAFT and org in a.admissions),
-        auction_statuses=frozenset(AuctionStatus) - {AuctionStatus.DRAFT})
+    return SearchScope(auction_ids=uow.auctions.ids_admitting(actor.organization_id),
+                       auction_statuses=frozenset(AuctionStatus) - {AuctionStatus.DRAFT})
 
 
 @handles(SearchLots)
 def search_lots(cmd: SearchLots, *, actor: Actor, uow: UnitOfWork, clock: Clock, search: LotSearch) -> LotSearchPage:
     require(actor, Permission.AUCTION_VIEW)
     # the index is asked between two transactions: an embedded index may share the database file
-    # (SQLite lets one transaction at a time write, and ours begin as writers)
-    with uow:
-        scope = visible_scope(actor, uow)
+    # (SQLite lets one transaction at a time write, and ours begin as writers); staff need none first
+    scope = SearchScope()
+    if actor.organization_id is not None:
+        with uow:
+            scope = visible_scope(actor, uow)
     found = search.search(cmd.query, scope)
-    hits: list[LotHit] = []
-    with uow:
-        auctions: dict[str, Auction] = {}
-        for lot_id in found.lot_ids:
-            try:
-                lot = uow.lots.get(lot_id)
-                auction = auctions.get(lot.auction_id) or uow.auctions.get(lot.auction_id)
-                auctions[auction.id] = auction
-                hits.append(_hit(auction, lot, actor.organization_id))
-            except (LotNotFound, AuctionNotFound):
-                continue  # gone, or not this actor's to see: a stale index entry shows nothing
-    return LotSearchPage(items=tuple(hits), total=found.total, limit=cmd.query.limit,
+    summaries: Sequence[LotSummary] = ()
+    if found.lot_ids:  # nothing to read for an empty page
+        with uow:
+            # gone, or not this actor's to see (scoped in the query): a stale index entry shows nothing
+            summaries = uow.lots.summaries(found.lot_ids, visible_to=actor.organization_id)
+    return LotSearchPage(items=tuple(_hit(s) for s in summaries), total=found.total, limit=cmd.query.limit,
                          offset=cmd.query.offset, facets=found.facets)
 
 

@@ -227,6 +227,11 @@ class Lot:
                                               number=lot.number))
         return lot
 
+    def rehearsal(self) -> Lot:
+        """A detached copy to try a command on: whatever the copy does, this lot does not change."""
+        return attrs.evolve(self, bids=list(self.bids), offers=list(self.offers), declined=list(self.declined),
+                            events=[], new_journal_entries=[])
+
     def _check_prices(self) -> None:
         for name, value in (("стартовая цена", self.start_price), ("шаг", self.bid_step)):
             if value.amount <= 0:

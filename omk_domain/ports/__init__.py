@@ -10,7 +10,7 @@ import attrs
 
 from omk_domain.auctions.journal import JournalEntry
 from omk_domain.auctions.model import Auction, Lot
-from omk_domain.auctions.values import AuctionFormat, AuctionStatus
+from omk_domain.auctions.values import AuctionFormat, AuctionStatus, LotStatus, ProductSpec
 from omk_domain.identity.account import EmailChange
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.invitation import Invitation
@@ -25,6 +25,7 @@ from omk_domain.requests.model import RequestStatus, Service, ServiceRequest
 from omk_domain.search import LotDocument, LotQuery, LotSearchResult, SearchScope
 from omk_domain.shared.clock import Clock
 from omk_domain.shared.messages import Event
+from omk_domain.shared.money import Money, Quantity
 
 __all__ = [
     "ApiTokenRepository",
@@ -47,6 +48,7 @@ __all__ = [
     "LotActivityRepository",
     "LotRepository",
     "LotSearch",
+    "LotSummary",
     "Mailer",
     "MembershipRepository",
     "OrganizationApplicationRepository",
@@ -104,6 +106,9 @@ class AuctionRepository(Protocol):
     def due_to_start(self, now: datetime, limit: int = 100) -> Sequence[str]:
         """Ids of scheduled auctions whose start time has come."""
     def running_ids(self, limit: int = 100) -> Sequence[str]: ...
+    def ids_admitting(self, organization_id: str) -> frozenset[str]:
+        """Ids of the auctions past their draft that the organisation was admitted to — its admission
+        active or revoked, as `lot_view_for` shows it their lots: scoped in the query itself."""
 
 
 @attrs.frozen(kw_only=True)
@@ -132,6 +137,32 @@ class LotRepository(Protocol):
         """Ids of open lots of running auctions whose close time has come."""
     def bids_of_organization(self, organization_id: str, auction_id: str | None = None) -> Sequence[OwnBid]:
         """Only this organisation's bids: scoped in the query itself."""
+    def summaries(self, lot_ids: Sequence[str], *, visible_to: str | None = None) -> Sequence[LotSummary]:
+        """What a list of lots shows of each (read only, a few queries for all): once each, in the
+        order of `lot_ids`, leaving out unknown ids and — with `visible_to` — every lot that
+        `lot_view_for` hides from that organisation (of a draft, or of an auction it was never
+        admitted to)."""
+
+
+@attrs.frozen(kw_only=True)
+class LotSummary:
+    """A lot as a list of lots shows it: public terms, its auction and the leading open bid's amount
+    (every admitted participant sees that); never a price offer nor the hidden floor."""
+
+    lot_id: str
+    auction_id: str
+    auction_number: str
+    auction_status: AuctionStatus
+    number: int
+    title: str
+    product: ProductSpec
+    quantity: Quantity
+    start_price: Money
+    bid_step: Money
+    status: LotStatus
+    closes_at: datetime
+    closes_at_original: datetime
+    leading_amount: Money | None
 
 
 class JournalRepository(Protocol):

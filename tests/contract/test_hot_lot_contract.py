@@ -139,3 +139,32 @@ def test_an_offer_changed_by_another_process_is_never_served_from_a_stale_cache(
     there.handle(PlaceBid(lot_id=lot_id, amount=Money.rub("85000")), second)
     with pytest.raises(errors.OffersClosedByOpenBid):  # here must see the other process's bid
         here.handle(SubmitOffer(lot_id=lot_id, amount=Money.rub("83000")), second)
+
+
+def test_a_cache_several_versions_behind_reads_exactly_what_a_fresh_process_reads(backend: Backend) -> None:
+    """The other process bids, annuls an old bid and bids again; here reads only what changed
+    since its cached version and must end with the same bids and offers as a process with no cache."""
+    market = open_market(backend.uow_factory, bidders=3)
+    lot_id, (first, second, third) = market.lot_ids[0], market.bidders
+    here = market.bus
+    there = MessageBus(uow_factory=backend.another_process(), clock=market.clock)
+
+    here.handle(SubmitOffer(lot_id=lot_id, amount=Money.rub("80000")), third)
+    here.handle(PlaceBid(lot_id=lot_id, amount=Money.rub("85000")), first)  # cached here at this version
+    there.handle(PlaceBid(lot_id=lot_id, amount=Money.rub("86000")), second)
+    there.handle(PlaceBid(lot_id=lot_id, amount=Money.rub("87000")), first)
+    there.handle(AnnulBid(lot_id=lot_id, bid_id=_bid_of(backend, lot_id, "85000.00"), reason="ошибка"), STAFF)
+    there.handle(PlaceBid(lot_id=lot_id, amount=Money.rub("88000")), second)
+
+    here.handle(PlaceBid(lot_id=lot_id, amount=Money.rub("89000")), first)  # read onto the cached version
+
+    def seen(uow_factory: Callable[[], Any]) -> list[tuple[str, bool]]:
+        with uow_factory() as uow:
+            lot = uow.lots.get(lot_id, for_update=True)
+            return [(str(b.amount.amount), b.valid) for b in lot.bids] + [
+                (str(o.amount.amount), o.status.value) for o in lot.offers]
+
+    expected = [("85000.00", False), ("86000.00", True), ("87000.00", True), ("88000.00", True),
+                ("89000.00", True), ("80000.00", "active")]
+    assert seen(backend.uow_factory) == expected
+    assert seen(backend.another_process()) == expected

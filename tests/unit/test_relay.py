@@ -16,7 +16,7 @@ from omk_adapters.memory.clock import ManualClock
 from omk_adapters.memory.uow import MemoryOutboxStore, MemoryStore
 from omk_adapters.messaging.errors import BrokerUnavailable, redact_url
 from omk_adapters.messaging.inprocess import InProcessBroker
-from omk_adapters.messaging.relay import OutboxRelay
+from omk_adapters.messaging.relay import BackgroundRelay, OutboxRelay
 from omk_domain.ports import OutboxMessage, OutboxStore
 
 pytestmark = pytest.mark.unit
@@ -309,6 +309,46 @@ def test_pumps_from_many_threads_deliver_every_message(clock) -> None:
 
     assert memory.pending_ids() == []
     assert sorted(received) == sorted(m.id for m in messages)  # each exactly once
+
+
+def test_the_background_relay_delivers_what_commits_wake_it_for_and_drains_on_stop(clock) -> None:
+    memory = MemoryOutbox()
+    broker = InProcessBroker()
+    received: list[str] = []
+    first = threading.Event()
+
+    def handler(message: OutboxMessage) -> None:
+        received.append(message.id)
+        first.set()
+
+    broker.subscribe(handler)
+    background = BackgroundRelay(OutboxRelay(memory.relay_side, broker, clock))
+    try:
+        memory.commit([a_message(0)])
+        background.wake()
+        assert first.wait(5), "a wake did not relay"
+        later = [a_message(n) for n in range(1, 50)]
+        for m in later:  # a burst of commits, each waking it; nothing may be stranded
+            memory.commit([m])
+            background.wake()
+    finally:
+        background.stop()
+    assert not background.running
+    assert memory.pending_ids() == []
+    assert sorted(received) == sorted([received[0], *(m.id for m in later)])  # each exactly once
+    assert len(received) == 50
+
+
+def test_the_background_relay_sleeps_until_woken(clock) -> None:
+    memory = MemoryOutbox()
+    broker = InProcessBroker()
+    background = BackgroundRelay(OutboxRelay(memory.relay_side, broker, clock))
+    try:
+        memory.commit([a_message(0)])  # committed, but nobody said so
+        assert memory.pending_ids() != []
+    finally:
+        background.stop()  # the last pass relays it
+    assert memory.pending_ids() == []
 
 
 # --- the in-process broker ------------------------------------------------------------------
