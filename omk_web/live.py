@@ -10,6 +10,16 @@ statuses — never an organisation's id or name, never anything about price offe
 Each event's SSE `id` is the lot's public version (see omk_domain.auctions.board); a browser
 reconnecting with `Last-Event-ID` gets exactly the bids it missed when they can be replayed,
 otherwise a `snapshot` event with the whole public state.
+
+A watcher is authorised when it connects (WatchLot: the lot page's rule, and only an active,
+still admitted organisation) and re-checked while it watches (RecheckWatch, read-only): every
+`recheck` seconds, and at once when the auction revokes an admission. Once its session or token
+is gone, or its organisation was blocked or lost its admission, it gets a last `revoked` event
+(a machine code and a Russian message) and the stream ends.
+
+Staff watch an auction in the cabinet at /live/admin/auctions/{auction_id}: only `changed`
+notices naming the lots whose bids or offers changed (no amounts, no organisations); the page
+then re-reads its own staff table.
 """
 
 from __future__ import annotations
@@ -18,6 +28,7 @@ import asyncio
 import contextlib
 import json
 import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any
@@ -30,13 +41,14 @@ from litestar.params import FromPath, HeaderParameter, QueryParameter
 from litestar.response import Stream
 
 from omk_adapters.bootstrap import Services
-from omk_domain.app.auctions import ViewLot
-from omk_domain.app.lot_page import lot_board_of
+from omk_domain.app.lot_page import AuctionWatch, RecheckWatch, WatchAuctionBids, WatchLot, lot_board_of
 from omk_domain.auctions.board import BoardChange, LotBoard, PublicBid, board_changes
 from omk_domain.auctions.views import LotView
+from omk_domain.identity.signin import Unauthenticated
 from omk_domain.ports import OutboxMessage
 from omk_domain.shared.clock import Clock
-from omk_web.auth import CurrentActor, services_of
+from omk_domain.shared.errors import DomainError
+from omk_web.auth import CurrentActor, bearer_token, services_of, session_token
 
 log = structlog.get_logger("omk.web.live")
 
@@ -46,9 +58,23 @@ LOT_EVENTS = frozenset({"lot.bid_placed", "lot.bid_annulled", "lot.extended", "l
 AUCTION_EVENTS = frozenset({"auction.started", "auction.finished", "auction.cancelled",
                             "auction.results_approved", "auction.rescheduled"})
 LIVE_EVENTS = LOT_EVENTS | AUCTION_EVENTS
+#: the events after which the watchers of an auction's lots are re-checked at once
+RECHECK_EVENTS = frozenset({"auction.admission_revoked"})
+#: the events that change the organiser's table of an auction's bids and offers (staff notices)
+STAFF_EVENTS = LIVE_EVENTS | frozenset({"lot.offer_submitted", "lot.offer_edited", "lot.offer_withdrawn"})
+HUB_EVENTS = LIVE_EVENTS | RECHECK_EVENTS | STAFF_EVENTS
 #: RabbitMQ routing keys of those events (routing key = event name)
-ROUTING_KEYS = tuple(sorted(LIVE_EVENTS))
+ROUTING_KEYS = tuple(sorted(HUB_EVENTS))
 QUEUE_LIMIT = 256
+
+
+class _Recheck:
+    """Queued to a watcher to wake it for an immediate re-check of its authority."""
+
+    __slots__ = ()
+
+
+RECHECK = _Recheck()
 
 
 class Broadcast:
@@ -70,18 +96,42 @@ class Broadcast:
 class Watcher:
     """One SSE connection: a queue on the connection's event loop, filled from the hub's thread."""
 
-    def __init__(self, lot_id: str, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, lot_id: str, loop: asyncio.AbstractEventLoop, organization_id: str | None = None) -> None:
         self.lot_id = lot_id
         self.loop = loop
-        self.queue: asyncio.Queue[Broadcast] = asyncio.Queue(QUEUE_LIMIT)
+        #: whose view it watches (to re-check only the watchers an admission's revocation concerns)
+        self.organization_id = organization_id
+        self.queue: asyncio.Queue[Broadcast | _Recheck] = asyncio.Queue(QUEUE_LIMIT)
         #: set when the queue overflowed: the watcher resynchronises with a snapshot
         self.lagging = False
+        #: set (on the watcher's loop) when its authority must be re-checked before anything else goes out
+        self.recheck_due = False
 
-    def put(self, item: Broadcast) -> None:
+    def put(self, item: Broadcast | _Recheck) -> None:
+        if item is RECHECK:
+            self.recheck_due = True  # kept even when the wake-up below does not fit in the queue
         try:
             self.queue.put_nowait(item)
         except asyncio.QueueFull:
             self.lagging = True
+
+
+class AuctionWatcher:
+    """A staff connection to an auction: the ids of its lots that changed ("": every lot; RECHECK: re-check now)."""
+
+    def __init__(self, auction_id: str, loop: asyncio.AbstractEventLoop, *, with_offers: bool) -> None:
+        self.auction_id = auction_id
+        self.loop = loop
+        #: told of changes of sealed offers too (staff who may read them; view-only staff only of bids)
+        self.with_offers = with_offers
+        self.queue: asyncio.Queue[str | _Recheck] = asyncio.Queue(QUEUE_LIMIT)
+        self.lagging = False
+
+    def put(self, item: str | _Recheck) -> None:
+        try:
+            self.queue.put_nowait(item)
+        except asyncio.QueueFull:
+            self.lagging = True  # the page re-reads every lot
 
 
 class _Channel:
@@ -103,12 +153,15 @@ class LiveHub:
     """
 
     def __init__(self, load_board: Callable[[str], LotBoard], clock: Clock, *,
-                 heartbeat: float = 15.0, poll: float = 15.0) -> None:
+                 heartbeat: float = 15.0, poll: float = 15.0, recheck: float = 15.0) -> None:
         self.load_board = load_board
         self.clock = clock
         self.heartbeat = heartbeat
         self.poll = poll
+        #: seconds between two re-checks of a watcher's authority (its session or token, its admission)
+        self.recheck = recheck
         self._channels: dict[str, _Channel] = {}
+        self._auction_watchers: dict[str, set[AuctionWatcher]] = {}
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._dirty: set[str] = set()
@@ -150,9 +203,20 @@ class LiveHub:
     # --- feeding ----------------------------------------------------------------------
     def notify(self, message: OutboxMessage) -> None:
         """A domain event arrived: the lot (or every watched lot of the auction) may have changed."""
-        if message.name not in LIVE_EVENTS:
+        if message.name not in HUB_EVENTS:
             return
         payload = message.payload
+        auction_id = payload.get("auction_id")
+        if isinstance(auction_id, str):
+            if message.name in RECHECK_EVENTS:
+                organization_id = payload.get("organization_id")
+                self._recheck_auction(auction_id, organization_id if isinstance(organization_id, str) else None)
+            if message.name in STAFF_EVENTS:
+                lot_id = payload.get("lot_id")
+                self._notice_staff(auction_id, lot_id if isinstance(lot_id, str) else "",
+                                   sealed=message.name not in LIVE_EVENTS)
+        if message.name not in LIVE_EVENTS:
+            return
         with self._wake:
             lot_id = payload.get("lot_id")
             if isinstance(lot_id, str):
@@ -161,22 +225,37 @@ class LiveHub:
                 self._dirty_auctions.add(payload["auction_id"])
             self._wake.notify()
 
+    def _recheck_auction(self, auction_id: str, organization_id: str | None) -> None:
+        """Wake the watchers of the auction's lots (of one organisation, when it is named) for a re-check."""
+        with self._lock:
+            watchers = [w for c in self._channels.values() if c.auction_id == auction_id for w in c.watchers
+                        if organization_id is None or w.organization_id in (None, organization_id)]
+        _send(watchers, RECHECK)
+
+    def _notice_staff(self, auction_id: str, lot_id: str, *, sealed: bool) -> None:
+        with self._lock:
+            watchers = [w for w in self._auction_watchers.get(auction_id, ()) if w.with_offers or not sealed]
+        _send(watchers, lot_id)
+
     def refresh_all(self) -> None:
         """Re-read every watched lot (after a reconnect to the broker: notifications may be lost)."""
         with self._wake:
             self._dirty.update(self._channels)
             self._wake.notify()
+            staff = [w for watchers in self._auction_watchers.values() for w in watchers]
+        _send(staff, "")  # the staff pages re-read every lot
 
     # --- watchers ---------------------------------------------------------------------
     @property
     def watchers(self) -> int:
         return sum(len(c.watchers) for c in self._channels.values())
 
-    def subscribe(self, lot_id: str, loop: asyncio.AbstractEventLoop) -> tuple[Watcher, LotBoard]:
+    def subscribe(self, lot_id: str, loop: asyncio.AbstractEventLoop,
+                  organization_id: str | None = None) -> tuple[Watcher, LotBoard]:
         """Watch a lot: the watcher and the board every later broadcast builds on (read now if unwatched).
 
         Blocking (it may read the database): call it from a worker thread."""
-        watcher = Watcher(lot_id, loop)
+        watcher = Watcher(lot_id, loop, organization_id)
         with self._lock:
             channel = self._channels.get(lot_id)
             if channel is not None:
@@ -196,6 +275,23 @@ class LiveHub:
             channel.watchers.discard(watcher)
             if not channel.watchers:
                 del self._channels[watcher.lot_id]
+
+    def subscribe_auction(self, auction_id: str, loop: asyncio.AbstractEventLoop, *,
+                          with_offers: bool) -> AuctionWatcher:
+        """Staff: be told which lots of the auction changed (nothing is read: the notices come from the events)."""
+        watcher = AuctionWatcher(auction_id, loop, with_offers=with_offers)
+        with self._lock:
+            self._auction_watchers.setdefault(auction_id, set()).add(watcher)
+        return watcher
+
+    def unsubscribe_auction(self, watcher: AuctionWatcher) -> None:
+        with self._lock:
+            watchers = self._auction_watchers.get(watcher.auction_id)
+            if watchers is None:
+                return
+            watchers.discard(watcher)
+            if not watchers:
+                del self._auction_watchers[watcher.auction_id]
 
     # --- the hub's thread -------------------------------------------------------------
     def _run(self) -> None:
@@ -243,12 +339,19 @@ def _deliver(watchers: list[Watcher], item: Broadcast) -> None:
         w.put(item)
 
 
+def _send(watchers: list[Watcher] | list[AuctionWatcher], item: Any) -> None:
+    """Hand one item to each watcher on its own event loop (from any thread, never blocking)."""
+    for w in watchers:
+        with contextlib.suppress(RuntimeError):  # that loop is closed (the server is stopping)
+            w.loop.call_soon_threadsafe(w.put, item)
+
+
 # --- feeding the hub from the broker -----------------------------------------------------
 
 def attach(hub: LiveHub, services: Services) -> None:
     """Feed the hub: the in-process broker, or this process's own queue on RabbitMQ."""
     if services.broker is not None:
-        hub.on_stop(services.broker.subscribe(hub.notify, LIVE_EVENTS))
+        hub.on_stop(services.broker.subscribe(hub.notify, HUB_EVENTS))
     elif services.settings.amqp_url:
         from omk_adapters.messaging.fanout import PikaLiveSubscriber
 
@@ -363,6 +466,55 @@ def _since(last_event_id: str | None, since: int | None) -> int | None:
     return since
 
 
+def revoked(refusal: DomainError, now: datetime) -> bytes:
+    """The last event of a stream whose watcher lost its authority (no `id`: it is no version of the lot).
+
+    `sign_in` tells a page to send the person to sign in again (the session or token ended)."""
+    data = {"code": refusal.code, "message": refusal.user_message(), "sign_in": isinstance(refusal, Unauthenticated),
+            "server_time": now.isoformat()}
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return f"event: revoked\r\ndata: {body}\r\n\r\n".encode()
+
+
+def changed(lot_ids: list[str], now: datetime) -> bytes:
+    """A staff notice: these lots' bids or offers changed (an empty list: re-read every lot)."""
+    body = json.dumps({"lots": lot_ids, "server_time": now.isoformat()}, separators=(",", ":"))
+    return f"event: changed\r\ndata: {body}\r\n\r\n".encode()
+
+
+def credential_of(request: Request[Any, Any, Any], **target: str) -> RecheckWatch:
+    """The re-check of this connection: the credential it was authorised with (the one current_actor used)."""
+    token = bearer_token(request)
+    if token is not None:
+        return RecheckWatch(api_token=token, **target)
+    return RecheckWatch(session_token=session_token(request) or "", **target)
+
+
+class Authority:
+    """Re-checks a watcher's authority through the use case, every `hub.recheck` seconds or when asked."""
+
+    def __init__(self, services: Services, hub: LiveHub, check: RecheckWatch) -> None:
+        self.services, self.hub, self.check = services, hub, check
+        self.due = time.monotonic() + hub.recheck
+
+    def wait(self) -> float:
+        """Seconds until the next periodic re-check."""
+        return max(0.0, self.due - time.monotonic())
+
+    async def refusal(self, *, now: bool = False) -> DomainError | None:
+        """The refusal that ends the stream, if any (None also when the re-check is not due yet)."""
+        if not now and time.monotonic() < self.due:
+            return None
+        self.due = time.monotonic() + self.hub.recheck
+        try:
+            await anyio.to_thread.run_sync(self.services.bus.handle, self.check, None)
+        except DomainError as refused:
+            return refused
+        except Exception:  # the database is away: keep the stream (nothing new can be read either)
+            log.exception("live: re-checking a watcher failed")
+        return None
+
+
 @get("/live/lots/{lot_id:str}", media_type="text/event-stream", include_in_schema=False, name="live-lot")
 async def live_lot(request: Request[Any, Any, Any], *, actor: CurrentActor, lot_id: FromPath[str],
                    last_event_id: Annotated[str | None, HeaderParameter(name="Last-Event-ID", required=False,
@@ -370,18 +522,23 @@ async def live_lot(request: Request[Any, Any, Any], *, actor: CurrentActor, lot_
                    since: Annotated[int | None, QueryParameter(ge=0, le=10**12)] = None) -> Stream:
     """Live updates of one lot for an admitted organisation (a stranger gets the 404 a missing lot gets)."""
     services = services_of(request)
-    view: LotView = await anyio.to_thread.run_sync(services.bus.handle, ViewLot(lot_id=lot_id), actor)
+    view: LotView = await anyio.to_thread.run_sync(services.bus.handle, WatchLot(lot_id=lot_id), actor)
+    hub = hub_of(request)
+    authority = Authority(services, hub, credential_of(request, lot_id=view.lot_id))
     # a plain stream of pre-encoded SSE frames: the hub encodes each change once for all watchers
-    return Stream(_stream(services, hub_of(request), view, since=_since(last_event_id, since)),
+    return Stream(_stream(services, hub, view, authority, organization_id=actor.organization_id,
+                          since=_since(last_event_id, since)),
                   media_type="text/event-stream",
                   headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-async def _stream(services: Services, hub: LiveHub, view: LotView, *, since: int | None) -> AsyncIterator[bytes]:
+async def _stream(services: Services, hub: LiveHub, view: LotView, authority: Authority, *,
+                  organization_id: str | None, since: int | None) -> AsyncIterator[bytes]:
     """Subscribed only once the response streams, so a connection that never starts leaves nothing behind."""
     clock = services.clock
     my_alias = view.my_alias
-    watcher, board = await anyio.to_thread.run_sync(hub.subscribe, view.lot_id, asyncio.get_running_loop())
+    watcher, board = await anyio.to_thread.run_sync(hub.subscribe, view.lot_id, asyncio.get_running_loop(),
+                                                    organization_id)
     try:
         yield b"retry: 2000\r\n\r\n"  # reconnect after 2 s when the connection drops
         current = board_of_view(view)
@@ -393,17 +550,27 @@ async def _stream(services: Services, hub: LiveHub, view: LotView, *, since: int
             yield message
         yield heartbeat(current.version, clock.now())
         have = current.version
+        beat = time.monotonic() + hub.heartbeat
         while True:
-            item: Broadcast | None = None
-            with anyio.move_on_after(hub.heartbeat):
+            item: Broadcast | _Recheck | None = None
+            with anyio.move_on_after(min(beat - time.monotonic(), authority.wait())):
                 item = await watcher.queue.get()
-            if item is None:
-                yield heartbeat(have, clock.now())
+            refusal = await authority.refusal(now=watcher.recheck_due)
+            watcher.recheck_due = False
+            if refusal is not None:  # nothing more goes to a watcher that lost its authority
+                yield revoked(refusal, clock.now())
+                return
+            if not isinstance(item, Broadcast):
+                if time.monotonic() >= beat:
+                    yield heartbeat(have, clock.now())
+                    beat = time.monotonic() + hub.heartbeat
                 continue
             if watcher.lagging:  # it fell behind: drop the backlog, resynchronise with the newest board
                 watcher.lagging = False
                 while not watcher.queue.empty():
-                    item = watcher.queue.get_nowait()
+                    queued = watcher.queue.get_nowait()
+                    if isinstance(queued, Broadcast):
+                        item = queued
                 yield snapshot(item.board, my_alias, item.server_time)
             elif item.prev == have:
                 yield item.frames_for(my_alias)
@@ -412,5 +579,55 @@ async def _stream(services: Services, hub: LiveHub, view: LotView, *, since: int
             else:
                 continue
             have = max(have, item.version)
+            beat = time.monotonic() + hub.heartbeat
     finally:
         hub.unsubscribe(watcher)
+
+
+@get("/live/admin/auctions/{auction_id:str}", media_type="text/event-stream", include_in_schema=False,
+     name="live-auction-bids")
+async def live_auction_bids(request: Request[Any, Any, Any], *, actor: CurrentActor,
+                            auction_id: FromPath[str]) -> Stream:
+    """Staff only: which lots of the auction changed, for the cabinet's bids page to re-read its table."""
+    services = services_of(request)
+    watch: AuctionWatch = await anyio.to_thread.run_sync(services.bus.handle,
+                                                         WatchAuctionBids(auction_id=auction_id), actor)
+    hub = hub_of(request)
+    authority = Authority(services, hub, credential_of(request, auction_id=watch.auction_id))
+    return Stream(_staff_stream(services, hub, watch, authority), media_type="text/event-stream",
+                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+async def _staff_stream(services: Services, hub: LiveHub, watch: AuctionWatch,
+                        authority: Authority) -> AsyncIterator[bytes]:
+    clock = services.clock
+    watcher = hub.subscribe_auction(watch.auction_id, asyncio.get_running_loop(), with_offers=watch.with_offers)
+    try:
+        yield b"retry: 2000\r\n\r\n"
+        yield _message("heartbeat", 0, {"server_time": clock.now().isoformat(), "version": 0})
+        beat = time.monotonic() + hub.heartbeat
+        while True:
+            item: str | _Recheck | None = None
+            with anyio.move_on_after(min(beat - time.monotonic(), authority.wait())):
+                item = await watcher.queue.get()
+            refusal = await authority.refusal(now=item is RECHECK)
+            if refusal is not None:
+                yield revoked(refusal, clock.now())
+                return
+            if not isinstance(item, str):
+                if time.monotonic() >= beat:
+                    yield _message("heartbeat", 0, {"server_time": clock.now().isoformat(), "version": 0})
+                    beat = time.monotonic() + hub.heartbeat
+                continue
+            lots = {item}
+            while not watcher.queue.empty():  # a burst of changes: one notice
+                queued = watcher.queue.get_nowait()
+                if isinstance(queued, str):
+                    lots.add(queued)
+            if watcher.lagging or "" in lots:
+                watcher.lagging = False
+                lots = set()
+            yield changed(sorted(lots), clock.now())
+            beat = time.monotonic() + hub.heartbeat
+    finally:
+        hub.unsubscribe_auction(watcher)

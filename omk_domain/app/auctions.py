@@ -25,7 +25,7 @@ from omk_domain.auctions.values import (
 )
 from omk_domain.auctions.views import LotAdminView, LotView, lot_admin_view, lot_view_for
 from omk_domain.identity.model import Actor
-from omk_domain.identity.policy import Permission, acting_organization, require
+from omk_domain.identity.policy import Permission, acting_organization, allows, require
 from omk_domain.ports import AuctionFilter, OwnBid, StoredOutcome, UnitOfWork
 from omk_domain.shared.clock import Clock
 from omk_domain.shared.errors import InvalidValue
@@ -80,6 +80,10 @@ class BrowseAuctions(Command):
     """ListAuctions with the total count: what a paged list or a calendar needs."""
 
     filter: AuctionFilter = attrs.field(factory=AuctionFilter)
+
+
+#: the most auctions one page of a list may hold
+PAGE_LIMIT_MAX = 1000
 
 
 class PageInvalid(InvalidValue):
@@ -281,6 +285,9 @@ class AuctionPage:
 class AuctionDetails:
     auction: AuctionSummary
     lots: tuple[LotAdminView, ...]
+    #: OMK staff who may only view (auction.view without auction.manage): the lots come without the
+    #: sealed price offers (`offers` left empty) and the cabinet offers them no action
+    view_only: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -353,10 +360,16 @@ def summaries(uow: UnitOfWork, auctions: Sequence[Auction]) -> tuple[AuctionSumm
     return tuple(AuctionSummary.of(a, counts.get(a.id, 0)) for a in auctions)
 
 
+def checked_page(flt: AuctionFilter) -> AuctionFilter:
+    """The filter, when its page is within bounds (1…1000 auctions, offset not negative); else PageInvalid."""
+    if not 1 <= flt.limit <= PAGE_LIMIT_MAX or flt.offset < 0:
+        raise PageInvalid()
+    return flt
+
+
 def auction_page(uow: UnitOfWork, flt: AuctionFilter) -> AuctionPage:
     """One page of the auctions the filter finds, with the total for the pager."""
-    if flt.limit < 1 or flt.limit > 1000 or flt.offset < 0:
-        raise PageInvalid()
+    checked_page(flt)
     with uow:
         return AuctionPage(items=summaries(uow, uow.auctions.list(flt)), total=uow.auctions.count(flt),
                            limit=flt.limit, offset=flt.offset)
@@ -364,6 +377,28 @@ def auction_page(uow: UnitOfWork, flt: AuctionFilter) -> AuctionPage:
 
 def _staff(actor: Actor, permission: Permission = Permission.AUCTION_MANAGE) -> None:
     require(actor, permission)
+
+
+def sees_sealed_offers(actor: Actor) -> bool:
+    """Sealed price offers are the organiser's: of OMK staff only those who manage auctions see them."""
+    return actor.organization_id is None and allows(actor, Permission.AUCTION_MANAGE)
+
+
+def staff_reader(actor: Actor) -> bool:
+    """May OMK staff read the organiser's view of auctions and lots, and is it in full? True: with the
+    sealed offers (auction.manage); False: view-only staff (auction.view alone) read it without them.
+    Anyone else — a client — is refused as before (Forbidden, auction.manage)."""
+    if actor.organization_id is None and allows(actor, Permission.AUCTION_VIEW):
+        return sees_sealed_offers(actor)
+    _staff(actor)
+    return True
+
+
+def lot_staff_view(auction: Auction, lot: Lot, *, with_offers: bool) -> LotAdminView:
+    """The organiser's view of a lot; for staff who may only view, without what is sealed: the price
+    offers and the hidden floor price they are measured against."""
+    view = lot_admin_view(auction, lot)
+    return view if with_offers else attrs.evolve(view, offers=(), floor_price=None)
 
 
 # --- administration -------------------------------------------------------------------------
@@ -421,8 +456,6 @@ def cancel_auction(cmd: CancelAuction, *, actor: Actor, uow: UnitOfWork, clock: 
 def _scoped(actor: Actor, flt: AuctionFilter) -> AuctionFilter:
     """Clients see published auctions they are admitted to (drafts stay internal): scoped in the query."""
     require(actor, Permission.AUCTION_VIEW)
-    if flt.limit < 1 or flt.limit > 1000 or flt.offset < 0:
-        raise PageInvalid()
     if actor.organization_id is not None:
         return attrs.evolve(flt, visible_to=actor.organization_id)
     return flt
@@ -430,7 +463,7 @@ def _scoped(actor: Actor, flt: AuctionFilter) -> AuctionFilter:
 
 @handles(ListAuctions)
 def list_auctions(cmd: ListAuctions, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> list[AuctionSummary]:
-    flt = _scoped(actor, cmd.filter)
+    flt = checked_page(_scoped(actor, cmd.filter))
     with uow:
         return list(summaries(uow, uow.auctions.list(flt)))
 
@@ -443,12 +476,13 @@ def browse_auctions(cmd: BrowseAuctions, *, actor: Actor, uow: UnitOfWork, clock
 
 @handles(ShowAuction)
 def show_auction(cmd: ShowAuction, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> AuctionDetails:
-    _staff(actor)
+    """The organiser's view of an auction; view-only staff get it without the sealed offers."""
+    in_full = staff_reader(actor)
     with uow:
         auction = uow.auctions.get(cmd.auction_id)
         lots = uow.lots.for_auction(auction.id)
-        return AuctionDetails(auction=AuctionSummary.of(auction, len(lots)),
-                              lots=tuple(lot_admin_view(auction, lot) for lot in lots))
+        return AuctionDetails(auction=AuctionSummary.of(auction, len(lots)), view_only=not in_full,
+                              lots=tuple(lot_staff_view(auction, lot, with_offers=in_full) for lot in lots))
 
 
 @handles(AddLots)

@@ -19,6 +19,8 @@ from omk_domain.app.auctions import (
     BrowseAuctions,
     _scoped,
     browse_auctions,
+    lot_staff_view,
+    staff_reader,
     summaries,
 )
 from omk_domain.app.bus import handles
@@ -26,7 +28,7 @@ from omk_domain.app.tokens import IssuedToken, IssueToken, ResolveToken, issue_t
 from omk_domain.auctions import errors
 from omk_domain.auctions.model import Auction
 from omk_domain.auctions.values import AuctionFormat, AuctionStatus
-from omk_domain.auctions.views import LotAdminView, LotView, lot_admin_view, lot_view_for
+from omk_domain.auctions.views import LotAdminView, LotView, lot_view_for
 from omk_domain.identity.model import Actor
 from omk_domain.identity.policy import Permission, require
 from omk_domain.identity.tokens import TokenInvalid
@@ -199,6 +201,8 @@ class AuctionOverview:
     lots: tuple[LotView, ...]
     #: the organiser's view of each lot (empty for a client)
     admin_lots: tuple[LotAdminView, ...]
+    #: staff who may only view: `admin_lots` come without the sealed price offers
+    view_only: bool = False
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -334,9 +338,9 @@ def view_auction(cmd: ViewAuction, *, actor: Actor, uow: UnitOfWork, clock: Cloc
                 raise errors.AuctionNotFound(auction_id=cmd.auction_id)
             return AuctionOverview(auction=summary, now=clock.now(), admin_lots=(),
                                    lots=tuple(lot_view_for(auction, lot, actor.organization_id) for lot in lots))
-        require(actor, Permission.AUCTION_MANAGE)  # the full lots show sealed offers: the organiser's staff only
-        return AuctionOverview(auction=summary, now=clock.now(), lots=(),
-                               admin_lots=tuple(lot_admin_view(auction, lot) for lot in lots))
+        in_full = staff_reader(actor)  # sealed offers: the organiser's staff only; view-only staff go without
+        return AuctionOverview(auction=summary, now=clock.now(), lots=(), view_only=not in_full,
+                               admin_lots=tuple(lot_staff_view(auction, lot, with_offers=in_full) for lot in lots))
 
 
 __all__ = [

@@ -46,6 +46,8 @@ RESULTS_REVIEW = Rule("results_review", "Организатор утвержда
 LIFECYCLE = Rule("lifecycle", "Жизненный цикл аукциона")
 IDEMPOTENT_COMMANDS = Rule("idempotent_commands", "Повтор команды с тем же ключом не создаёт вторую заявку")
 TAMPER_EVIDENT_JOURNAL = Rule("tamper_evident_journal", "Журнал торгов защищён от подделки")
+LIVE_UPDATES_FOR_ADMITTED = Rule("live_updates_for_admitted",
+                                 "Живые обновления лота получают только действующие допущенные организации")
 
 RULES: tuple[Rule, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Rule))
 

@@ -25,12 +25,12 @@ from omk_adapters.files.moscow import parse_moment
 from omk_domain.app import auctions as A
 from omk_domain.app.cabinet import AuctionUplift, BrowseAllAuctions, ShowUplift
 from omk_domain.app.lot_import import LotDraft, parse_rows
-from omk_domain.auctions.values import AuctionFormat, AuctionStatus, ProductSpec, SoftClose
+from omk_domain.auctions.values import AuctionFormat, ProductSpec, SoftClose
 from omk_domain.auctions.views import LotAdminView
-from omk_domain.ports import AuctionFilter
 from omk_domain.shared.money import Money, Quantity, Unit
 from omk_web.api.common import Limit, Offset, page, run
 from omk_web.auth import CurrentActor, services_of
+from omk_web.filters import AUCTION_FILTER, ListFilter
 
 Moment = Annotated[str, msgspec.Meta(min_length=1, max_length=40, examples=["2026-12-01T10:00"],
                                      description="ISO 8601; без смещения — московское время")]
@@ -215,17 +215,12 @@ class AdminAuctionsApi(Controller):
     path = "/admin/auctions"
     tags = ["Кабинет организатора"]
 
-    @get("/", operation_id="adminListAuctions", summary="Все аукционы (организатор)", sync_to_thread=True)
+    @get("/", operation_id="adminListAuctions", summary="Все аукционы (организатор)", sync_to_thread=True,
+         dependencies={"auction_filter": AUCTION_FILTER})
     def list_auctions(self, request: Request[Any, Any, Any], *, actor: CurrentActor,
-                      status: Annotated[AuctionStatus | None, QueryParameter()] = None,
-                      starts_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
-                      starts_until: Annotated[datetime | None, QueryParameter(name="until")] = None,
-                      q: Annotated[str | None, QueryParameter(max_length=200)] = None,
-                      limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+                      auction_filter: ListFilter) -> dict[str, Any]:
         """Every auction in any status (drafts and cancelled too), filtered, by start time."""
-        found = run(request, BrowseAllAuctions(filter=AuctionFilter(
-            status=status, starts_from=starts_from, starts_until=starts_until, text=q, limit=limit,
-            offset=offset)), actor)
+        found = run(request, BrowseAllAuctions(filter=auction_filter), actor)
         return page(found.items, found.total, found.limit, found.offset)
 
     @post("/", operation_id="createAuction", summary="Создать аукцион", sync_to_thread=True,
@@ -244,6 +239,7 @@ class AdminAuctionsApi(Controller):
          sync_to_thread=True)
     def show(self, request: Request[Any, Any, Any], *, actor: CurrentActor,
              auction_id: FromPath[str]) -> A.AuctionDetails:
+        """OMK staff who may only view (`view_only`: true) get the lots without the sealed price offers."""
         return run(request, A.ShowAuction(auction_id=auction_id), actor)  # type: ignore[no-any-return]
 
     @patch("/{auction_id:str}", operation_id="editAuction", summary="Изменить аукцион", sync_to_thread=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
@@ -10,8 +9,8 @@ from litestar.params import FromPath, QueryParameter
 
 from omk_domain.app import browse as B
 from omk_domain.app.search import LotSearchPage, SearchLots
-from omk_domain.auctions.values import AuctionFormat, AuctionStatus
 from omk_domain.search import PAGE_MAX, LotQuery, SizeRange, SortOrder
+from omk_web import filters as F
 from omk_web.api.common import Limit, Offset, page, run
 from omk_web.auth import CurrentActor
 
@@ -28,19 +27,16 @@ class BrowseApi(Controller):
     def auction(self, request: Request[Any, Any, Any], *, actor: CurrentActor,
                 auction_id: FromPath[str]) -> B.AuctionOverview:
         """Terms of the auction and its lots as the caller may see them (`lots` for a client, `admin_lots` for
-        the organiser's staff). An auction the caller's organisation is not admitted to: 404, as a missing one."""
+        the organiser's staff; without the sealed price offers, `view_only`: true, for staff who may only view).
+        An auction the caller's organisation is not admitted to: 404, as a missing one."""
         return run(request, B.ViewAuction(auction_id=auction_id), actor)  # type: ignore[no-any-return]
 
     @get("/calendar", operation_id="listCalendar", summary="Календарь аукционов", tags=["Аукционы"],
          sync_to_thread=True)
     def calendar(self, request: Request[Any, Any, Any], *, actor: CurrentActor,
-                 starts_from: Annotated[datetime | None, QueryParameter(
-                     name="from", description="Начало периода (ISO 8601 с часовым поясом)")] = None,
-                 until: Annotated[datetime | None, QueryParameter(
-                     description="Конец периода, не включая (ISO 8601 с часовым поясом)")] = None,
-                 status: Annotated[AuctionStatus | None, QueryParameter()] = None,
-                 fmt: Annotated[AuctionFormat | None, QueryParameter(name="format")] = None,
-                 q: Text = None, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+                 starts_from: F.RangeFrom = None, until: F.RangeUntil = None, status: F.Status = None,
+                 fmt: F.Format = None,
+                 q: F.Text = None, limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
         """Auctions running at some moment of [from, until), by start time; `from` must be before `until`."""
         found = run(request, B.ListCalendar(starts_from=starts_from, until=until, status=status, format=fmt,
                                             text=q, limit=limit, offset=offset), actor)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, put
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from omk_domain.app import auctions as A
-from omk_domain.auctions.values import AuctionStatus
-from omk_domain.ports import AuctionFilter
 from omk_domain.shared.money import Money
 from omk_web.api.common import IdempotencyKey, Limit, Offset, page, run
 from omk_web.auth import CurrentActor
+from omk_web.filters import AUCTION_FILTER, ListFilter
 
 
 class AmountBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -33,17 +31,12 @@ class AuctionsApi(Controller):
     path = "/auctions"
     tags = ["Аукционы"]
 
-    @get("/", operation_id="listAuctions", summary="Аукционы", sync_to_thread=True)
+    @get("/", operation_id="listAuctions", summary="Аукционы", sync_to_thread=True,
+         dependencies={"auction_filter": AUCTION_FILTER})
     def list_auctions(self, request: Request[Any, Any, Any], *, actor: CurrentActor,
-                      status: Annotated[AuctionStatus | None, QueryParameter()] = None,
-                      starts_from: Annotated[datetime | None, QueryParameter(name="from")] = None,
-                      starts_until: Annotated[datetime | None, QueryParameter(name="until")] = None,
-                      q: Annotated[str | None, QueryParameter(max_length=200)] = None,
-                      limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+                      auction_filter: ListFilter) -> dict[str, Any]:
         """The auctions the caller may see (a client: published auctions it is admitted to), by start time."""
-        found = run(request, A.BrowseAuctions(filter=AuctionFilter(
-            status=status, starts_from=starts_from, starts_until=starts_until, text=q, limit=limit,
-            offset=offset)), actor)
+        found = run(request, A.BrowseAuctions(filter=auction_filter), actor)
         return page(found.items, found.total, found.limit, found.offset)
 
     @get("/{auction_id:str}/bids", operation_id="listAuctionBids", summary="Ставки аукциона",

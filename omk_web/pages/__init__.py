@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from omk_web.live import live_lot
+from omk_web.live import live_auction_bids, live_lot
 from omk_web.pages.account import HomePage, SignInPages
 from omk_web.pages.admin import AdminPages
 from omk_web.pages.browse import BrowsePages
@@ -17,4 +17,4 @@ from omk_web.pages.settings import SettingsPages
 
 CONTROLLERS: list[Any] = [HomePage, SignInPages, AdminPages, dev_outbox, RegistrationPages, InvitationPages,
                           PasswordResetPages, LotPages, HelpPages, SupportPages,
-                          live_lot, SettingsPages, CalendarPages, BrowsePages]
+                          live_lot, live_auction_bids, SettingsPages, CalendarPages, BrowsePages]

@@ -22,6 +22,7 @@ from omk_domain.auctions.values import AuctionFormat, AuctionStatus, SoftClose
 from omk_domain.identity.model import OrganizationStatus
 from omk_domain.ports import AuctionFilter, OrganizationFilter
 from omk_domain.shared.errors import DomainError
+from omk_web import filters as F
 from omk_web.api.admin import (
     ProtocolFormat,
     attachment,
@@ -122,35 +123,16 @@ class AdminPages(Controller):
 
     # --- the list ------------------------------------------------------------------------------
     @get("/", sync_to_thread=True)
-    def index(self, request: Request[Any, Any, Any], *, actor: CurrentActor,
-              status: Annotated[str | None, QueryParameter(required=False)] = None,
-              starts_from: Annotated[str | None, QueryParameter(name="from", required=False)] = None,
-              starts_until: Annotated[str | None, QueryParameter(name="until", required=False)] = None,
-              q: Annotated[str | None, QueryParameter(required=False, max_length=200)] = None,
+    def index(self, request: Request[Any, Any, Any], *, actor: CurrentActor, status: F.FormStatus = None,
+              starts_from: F.FormDayFrom = None, starts_until: F.FormDayUntil = None, q: F.FormText = None,
               page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1) -> Template:
         """Every auction with filters (status, start dates, text) and pages of 20."""
-        errors: dict[str, str] = {}
-        chosen: AuctionStatus | None = None
-        if status:
-            try:
-                chosen = AuctionStatus(status)
-            except ValueError:
-                errors["status"] = "Такого статуса нет: выберите из списка."
-        bounds: dict[str, datetime | None] = {"from": None, "until": None}
-        for key, text in (("from", starts_from), ("until", starts_until)):
-            if text:
-                try:
-                    bounds[key] = parse_moment(text)
-                except DomainError:
-                    errors[key] = "Дата — в виде ГГГГ-ММ-ДД, например 2026-12-01."
-        until = bounds["until"] + timedelta(days=1) if bounds["until"] is not None else None
-        flt = AuctionFilter(status=chosen, starts_from=bounds["from"], starts_until=until, text=q or None,
-                            limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        form = F.FormAuctionFilter.of(status, starts_from, starts_until, q)
+        flt, errors = form.parse(limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         found = handle(request, BrowseAllAuctions(filter=flt), actor)
         pages = max(1, -(-found.total // PAGE_SIZE))
-        query = {"status": status or "", "from": starts_from or "", "until": starts_until or "", "q": q or ""}
         return render(request, "admin/index.html", actor, status_code=422 if errors else 200, found=found,
-                      page=page, pages=pages, query=query, errors=errors, statuses=list(AuctionStatus))
+                      page=page, pages=pages, query=form.query, errors=errors, statuses=list(AuctionStatus))
 
     # --- create / edit -------------------------------------------------------------------------
     @get("/auctions/new", sync_to_thread=True)
@@ -224,7 +206,8 @@ class AdminPages(Controller):
         details = handle(request, A.ShowAuction(auction_id=auction_id), actor)
         defaults: dict[str, Any] = {"upload": None, "cancel": None, "publish": None, "reason": ""}
         return render(request, "admin/auction.html", actor, status_code=status_code, auction=details.auction,
-                      lots=details.lots, tab="lots", columns=COLUMN_LABELS, **(defaults | context))
+                      lots=details.lots, view_only=details.view_only, tab="lots", columns=COLUMN_LABELS,
+                      **(defaults | context))
 
     @post("/auctions/{auction_id:str}/publish", sync_to_thread=True)
     def publish(self, request: Request[Any, Any, Any], *, actor: CurrentActor, auction_id: FromPath[str]) -> Any:
@@ -298,11 +281,14 @@ class AdminPages(Controller):
     def _bids(self, request: Request[Any, Any, Any], actor: Any, auction_id: str, *, status_code: int = 200,
               problem: DomainError | None = None, failed_bid: str = "", reason: str = "") -> Template:
         details = handle(request, A.ShowAuction(auction_id=auction_id), actor)
-        aliases = {line.organization_id: line.alias
-                   for line in handle(request, A.ListAdmissions(auction_id=auction_id), actor)}
+        if details.view_only:  # the aliases the bids carry: the admissions list is the organiser's
+            aliases = {b.organization_id: b.alias for lot in details.lots for b in lot.bids}
+        else:
+            aliases = {line.organization_id: line.alias
+                       for line in handle(request, A.ListAdmissions(auction_id=auction_id), actor)}
         return render(request, "admin/bids.html", actor, status_code=status_code, auction=details.auction,
-                      tab="bids", lots=details.lots, aliases=aliases, problem=problem, failed_bid=failed_bid,
-                      reason=reason)
+                      tab="bids", lots=details.lots, view_only=details.view_only, aliases=aliases, problem=problem,
+                      failed_bid=failed_bid, reason=reason)
 
     @post("/auctions/{auction_id:str}/lots/{lot_id:str}/bids/{bid_id:str}/annul", sync_to_thread=True)
     def annul(self, request: Request[Any, Any, Any], *, actor: CurrentActor, auction_id: FromPath[str],

@@ -7,7 +7,7 @@ query string (`?token=omk_…`). Only the route template is ever logged, so the 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -17,6 +17,7 @@ from litestar.response import Template
 
 from omk_domain.app import browse as B
 from omk_domain.auctions.values import AuctionFormat, AuctionStatus
+from omk_web import filters as F
 from omk_web.auth import CurrentActor, SignInRequired, client_address, current_actor, services_of
 from omk_web.ical import feed_calendar
 from omk_web.pages.common import attempt, handle, render
@@ -26,9 +27,6 @@ MONTHS_RU = ("январь", "февраль", "март", "апрель", "ма
 WEEKDAYS_RU = ("Пн", "Вт", "Ср", "Чт", "Пт", "Сб", "Вс")
 PAGE_SIZE = 25
 
-Status = Annotated[AuctionStatus | None, QueryParameter(description="Статус аукциона")]
-Format = Annotated[AuctionFormat | None, QueryParameter(name="format", description="Форма торгов")]
-Text = Annotated[str | None, QueryParameter(max_length=200, description="Номер или название")]
 
 
 def _query(**params: Any) -> str:
@@ -45,9 +43,8 @@ class CalendarPages(Controller):
                  view: Annotated[Literal["month", "list"], QueryParameter()] = "month",
                  year: Annotated[int | None, QueryParameter()] = None,
                  month: Annotated[int | None, QueryParameter()] = None,
-                 status: Status = None, fmt: Format = None, q: Text = None,
-                 date_from: Annotated[date | None, QueryParameter(name="from")] = None,
-                 date_until: Annotated[date | None, QueryParameter(name="until")] = None,
+                 status: F.Status = None, fmt: F.Format = None, q: F.Text = None,
+                 date_from: F.DayFrom = None, date_until: F.DayUntil = None,
                  page: Annotated[int, QueryParameter(ge=1, le=10_000)] = 1) -> Template:
         """The auctions the person may see: a month grid (default) or a paged list; filters kept in links."""
         text = (q or "").strip() or None

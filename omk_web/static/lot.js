@@ -126,8 +126,26 @@
     on("closed", applyState);
     on("status", applyState);
     on("heartbeat", function (d) { state.offset = Date.parse(d.server_time) - Date.now(); });
+    // the server ended the stream for good: the session or key ended, or the organisation may no longer trade here
+    on("revoked", function (d) {
+      source.close(); // no reconnecting: it would be refused
+      live.textContent = "Обновления в реальном времени остановлены: " + d.message;
+      live.setAttribute("role", "alert");
+      live.dataset.code = d.code;
+      refuseAll(d.message);
+      if (d.sign_in) {
+        window.setTimeout(function () {
+          window.location.assign("/signin?next=" + encodeURIComponent(window.location.pathname));
+        }, 3000);
+      }
+    });
     source.onopen = function () { live.textContent = "Обновления в реальном времени подключены."; };
-    source.onerror = function () { live.textContent = "Связь прервана, переподключаемся…"; };
+    source.onerror = function () {
+      // CLOSED: the server refused the connection (signed out, no longer admitted); the browser gives up
+      live.textContent = source.readyState === EventSource.CLOSED
+        ? "Обновления в реальном времени недоступны. Обновите страницу."
+        : "Связь прервана, переподключаемся…";
+    };
   }
 
   function cookie(name) {

@@ -83,8 +83,9 @@ class Market:
 def open_market(uow_factory: Callable[[], UnitOfWork], *, lots: int = 1, bidders: int = 2,
                 start: str = "85000", step: str = "500", soft_close: SoftClose | None = None,
                 auto_approve: bool = False, duration: timedelta = timedelta(hours=2),
-                number: str = "A-1", at: datetime = T0) -> Market:
-    """`at`: when the auction starts (T0 unless a test needs it near the real time)."""
+                number: str = "A-1", at: datetime = T0, floor: str | None = None) -> Market:
+    """`at`: when the auction starts (T0 unless a test needs it near the real time); `floor`: every
+    lot's hidden floor price."""
     clock = ManualClock(at - timedelta(days=1))
     bus = MessageBus(uow_factory=uow_factory, clock=clock)
     orgs = [bus.handle(RegisterOrganization(name=f"ООО Участник {i}", inn=inn(i)), STAFF) for i in range(bidders)]
@@ -94,7 +95,7 @@ def open_market(uow_factory: Callable[[], UnitOfWork], *, lots: int = 1, bidders
     drafts = tuple(LotDraft(row=i + 2, number=i + 1, title=f"Труба 530x8, партия {i + 1}",
                             product=ProductSpec(product_type="труба", diameter_mm=530.0, wall_mm=8.0),
                             quantity=Quantity(Decimal("100"), Unit.TONNE), start_price=Money.rub(start),
-                            bid_step=Money.rub(step), floor_price=None)
+                            bid_step=Money.rub(step), floor_price=Money.rub(floor) if floor else None)
                    for i in range(lots))
     views = bus.handle(AddLots(auction_id=summary.id, drafts=drafts), STAFF)
     for org in orgs:

@@ -66,3 +66,12 @@ def lots_of(portal: Portal, auction_id: str) -> list[Any]:
 
 __all__ = ["ANNA", "BORIS", "GOOD_ROWS", "ORGANISER", "T0", "draft_auction", "lot_csv", "lots_of",
            "sign_in_anna", "sign_in_organiser", "trade_and_finish"]
+
+
+def sealed_offers(portal: Portal) -> str:
+    """Anna offers 77 123 and Boris 76 543 on lot 2, sealed (only OMK's organisers may see them); the lot's id."""
+    bus, market = portal.services.bus, portal.market
+    anna, boris = market.bidders
+    bus.handle(SubmitOffer(lot_id=market.lot_ids[1], amount=Money.rub("77123")), anna)
+    bus.handle(SubmitOffer(lot_id=market.lot_ids[1], amount=Money.rub("76543")), boris)
+    return market.lot_ids[1]

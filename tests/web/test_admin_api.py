@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
 from omk_domain.app.auctions import ListAdmissions, ShowAuction
+from omk_domain.identity.model import Role
 from tests.contract.builders import STAFF
 from tests.web.cabinet import (
     ANNA,
@@ -19,6 +20,7 @@ from tests.web.cabinet import (
     draft_auction,
     lot_csv,
     lots_of,
+    sealed_offers,
     sign_in_anna,
     sign_in_organiser,
     trade_and_finish,
@@ -123,6 +125,16 @@ def test_the_list_is_paged_filtered_and_shows_drafts_to_the_organiser(portal: Po
     assert [a["number"] for a in running["items"]] == ["A-1"]
     assert {a["number"] for a in later["items"]} == {"D-0", "D-1", "D-2"}
     assert bad.status_code == 400
+
+
+@pytest.mark.parametrize("params", [{"status": "nonsense"}, {"from": "01.12.2026"}, {"until": "завтра"},
+                                    {"q": "т" * 201}, {"limit": "1001"}, {"offset": "-1"}])
+def test_a_bad_filter_of_the_organisers_list_is_a_400_problem(portal: Portal, params: dict[str, str]) -> None:
+    with portal.client() as client:
+        sign_in_organiser(portal, client)
+        answer = client.get(f"{API}/auctions", params=params)
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
 
 
 @pytest.mark.parametrize(("change", "status", "words"), [
@@ -540,3 +552,37 @@ def test_every_admin_route_has_an_operation_id_and_the_schema_builds() -> None:
     assert "multipart/form-data" in upload["requestBody"]["content"]
     listing = admin["/api/v1/admin/auctions"]["get"]
     assert {"limit", "offset"} <= {p["name"] for p in listing["parameters"]}
+
+
+# --- staff who may only view ------------------------------------------------------------------------
+
+
+def test_staff_who_may_only_view_get_the_auction_as_json_without_the_sealed_offers(portal: Portal) -> None:
+    sealed_offers(portal)
+    portal.add_person("support@omk.ru", None, Role.SUPPORT)
+    auction = portal.market.auction_id
+    with portal.client() as viewer, portal.client() as organiser:
+        portal.sign_in(viewer, "support@omk.ru")
+        sign_in_organiser(portal, organiser)
+        cabinet, browse = viewer.get(f"{API}/auctions/{auction}"), viewer.get(f"/api/v1/auctions/{auction}")
+        refused = viewer.get(f"{API}/auctions/{auction}/bids")
+        full = organiser.get(f"{API}/auctions/{auction}")
+        full_browse = organiser.get(f"/api/v1/auctions/{auction}")
+    assert cabinet.status_code == 200 and browse.status_code == 200, (cabinet.text, browse.text)
+    assert cabinet.json()["view_only"] is True and browse.json()["view_only"] is True
+    assert all(lot["offers"] == [] for lot in cabinet.json()["lots"] + browse.json()["admin_lots"])
+    for answer in (cabinet, browse):
+        assert "77123" not in answer.text and "76543" not in answer.text
+    problem(refused, 403)  # every bid and offer of the auction: still the organiser's
+    assert full.json()["view_only"] is False
+    for answer in (full, full_browse):
+        assert "77123" in answer.text and "76543" in answer.text
+
+
+def test_a_client_system_sees_only_its_own_sealed_offer(portal: Portal) -> None:
+    lot = sealed_offers(portal)
+    with portal.client() as client:
+        answer = client.get(f"/api/v1/lots/{lot}", headers=bearer(portal.token(ANNA)))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["my_offer"]["amount"] in ("77123", "77123.00")
+    assert "76543" not in answer.text

@@ -13,12 +13,14 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from omk_domain.app.auctions import ListAdmissions, ShowAuction
+from omk_domain.identity.model import Role
 from tests.contract.builders import STAFF
 from tests.web.cabinet import (
     GOOD_ROWS,
     draft_auction,
     lot_csv,
     lots_of,
+    sealed_offers,
     sign_in_anna,
     sign_in_organiser,
     trade_and_finish,
@@ -423,3 +425,49 @@ def test_every_rule_bearing_control_has_a_tooltip_and_no_page_breaks_the_csp(por
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), url
         assert " style=" not in body and not re.search(r"\son[a-z]+=", body), url
     assert "/static/admin.css" in pages["/admin"].text
+
+
+# --- staff who may only view ------------------------------------------------------------------------
+
+ANNAS_OFFER, BORIS_OFFER = "77 123", "76 543"  # two sealed price offers on lot 2, as a page prints them
+
+
+def _plain(answer: Any) -> str:
+    return text(answer).replace("\u202f", " ").replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize("role", [Role.SUPPORT, Role.ACCOUNT_MANAGER])
+def test_staff_who_may_only_view_read_the_auction_and_the_lot_without_offers_or_actions(portal: Portal,
+                                                                                       role: Role) -> None:
+    lot = sealed_offers(portal)
+    portal.add_person("viewer@omk.ru", None, role)
+    base = f"/admin/auctions/{portal.market.auction_id}"
+    with portal.client() as client:
+        portal.sign_in(client, "viewer@omk.ru")
+        pages = {url: client.get(url) for url in (base, f"{base}/bids", f"/lots/{lot}",
+                                                  f"/auctions/{portal.market.auction_id}")}
+    for url, page in pages.items():
+        assert page.status_code == 200, (url, page.status_code)
+        shown = _plain(page)
+        assert ANNAS_OFFER not in shown and BORIS_OFFER not in shown, url
+        assert not re.search(r"<h[23]>Ценовые предложения", shown), url  # no offers section
+        assert not re.search(r'action="/(admin|lots)/', shown), url  # no form acts on the auction or a lot
+        assert "data-live-staff" not in shown, url  # nor the organiser's live notices of bids and offers
+    assert "Только просмотр" in _plain(pages[base]) and "Труба" in _plain(pages[base])
+    # their way back is a list they may read, not the organiser's cabinet (403 for them)
+    assert 'href="/admin"' not in pages[base].text and 'href="/auctions">Аукционы</a> ›' in pages[base].text
+
+
+def test_the_organiser_still_sees_every_sealed_offer_and_a_client_only_its_own(portal: Portal) -> None:
+    lot = sealed_offers(portal)
+    base = f"/admin/auctions/{portal.market.auction_id}"
+    with portal.client() as organiser, portal.client() as anna:
+        sign_in_organiser(portal, organiser)
+        sign_in_anna(portal, anna)
+        bids, lot_page = _plain(organiser.get(f"{base}/bids")), _plain(organiser.get(f"/lots/{lot}"))
+        detail = _plain(organiser.get(base))
+        own = _plain(anna.get(f"/lots/{lot}"))
+    assert f'action="{base}/cancel"' in detail and "Только просмотр" not in detail
+    assert ANNAS_OFFER in bids and BORIS_OFFER in bids
+    assert ANNAS_OFFER in lot_page and BORIS_OFFER in lot_page
+    assert ANNAS_OFFER in own and BORIS_OFFER not in own

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.web.conftest import Portal, csrf
@@ -174,3 +176,53 @@ def test_the_openapi_document_and_its_ui_are_served_by_the_app_itself(portal: Po
     assert "/schema-assets/swagger-ui-bundle.js" in ui.text
     assert "cdn." not in ui.text
     assert script.status_code == 200
+
+
+FILTERS = {"status": "string", "from": "string", "until": "string", "q": "string", "limit": "integer",
+           "offset": "integer"}
+
+
+@pytest.mark.parametrize(("path", "expected"), [
+    ("/api/v1/auctions", FILTERS),
+    ("/api/v1/admin/auctions", FILTERS),
+    ("/api/v1/calendar", FILTERS | {"format": "string"}),
+])
+def test_every_list_of_auctions_documents_each_filter_with_its_type_and_a_russian_description(
+        portal: Portal, path: str, expected: dict[str, str]) -> None:
+    with portal.client() as client:
+        document = client.get("/schema/openapi.json").json()
+    components = document["components"]["schemas"]
+
+    def variants(schema: dict[str, Any]) -> list[dict[str, Any]]:
+        found = [schema, *schema.get("oneOf", [])]
+        return found + [components[s["$ref"].rsplit("/", 1)[-1]] for s in found if "$ref" in s]
+
+    params = {p["name"]: p for p in document["paths"][path]["get"]["parameters"] if p["in"] == "query"}
+    assert set(expected) <= set(params)
+    for name, kind in expected.items():
+        assert kind in {v.get("type") for v in variants(params[name]["schema"])}, (name, params[name])
+        assert any("а" <= ch <= "я" for ch in params[name]["description"].lower()), (name, params[name])
+    assert any("running" in v.get("enum", ()) for v in variants(params["status"]["schema"]))
+    assert any(v.get("format") == "date-time" for v in variants(params["from"]["schema"]))
+
+
+@pytest.mark.parametrize("params", [{"status": "nonsense"}, {"from": "вчера"}, {"until": "2026-13-01T00:00:00Z"},
+                                    {"q": "т" * 201}, {"limit": "0"}, {"offset": "-1"}])
+def test_a_bad_filter_of_the_client_list_is_a_400_problem(portal: Portal, params: dict[str, str]) -> None:
+    with portal.client() as client:
+        answer = client.get("/api/v1/auctions", params=params, headers=bearer(portal.token(ANNA)))
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.json()["status"] == 400
+
+
+def test_the_client_list_filters_by_status_start_and_text(portal: Portal) -> None:
+    token = portal.token(ANNA)
+    with portal.client() as client:
+        running = client.get("/api/v1/auctions", params={"status": "running"}, headers=bearer(token)).json()
+        drafts = client.get("/api/v1/auctions", params={"status": "draft"}, headers=bearer(token)).json()
+        later = client.get("/api/v1/auctions", params={"from": "2030-01-01T00:00:00Z"}, headers=bearer(token)).json()
+        by_text = client.get("/api/v1/auctions", params={"q": "A-1"}, headers=bearer(token)).json()
+    assert [a["number"] for a in running["items"]] == ["A-1"]
+    assert drafts["total"] == 0 and later["total"] == 0
+    assert [a["number"] for a in by_text["items"]] == ["A-1"]

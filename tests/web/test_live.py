@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -9,11 +10,23 @@ from typing import Any
 import httpx
 import pytest
 
-from omk_domain.app.auctions import AnnulBid, EditOffer, ListLots, PlaceBid, ReplaceOfferWithBid, SubmitOffer
-from omk_domain.app.identity import RegisterOrganization
+from omk_domain.app.auctions import (
+    AnnulBid,
+    EditOffer,
+    ListLots,
+    PlaceBid,
+    ReplaceOfferWithBid,
+    RevokeAdmission,
+    SubmitOffer,
+)
+from omk_domain.app.identity import BlockOrganization, RegisterOrganization
 from omk_domain.app.scheduler import run_due_transitions
+from omk_domain.app.signin import SignOut
+from omk_domain.app.tokens import ListTokens, RevokeToken
+from omk_domain.identity.model import Role
 from omk_domain.shared.money import Money
 from omk_web.app import create_app
+from omk_web.auth import SESSION_COOKIE
 from tests.contract.builders import STAFF, inn
 from tests.web.conftest import Portal
 from tests.web.livekit import serving, watching
@@ -56,6 +69,7 @@ async def test_a_bid_by_boris_reaches_annas_stream_anonymised_with_the_new_leade
     assert data["leading_alias"] == "Участник 2" and Decimal(data["next_minimum_bid"]) == 85500
     assert mine["id"] == "2" and mine["json"]["bid"]["mine"] is True
     boris_org = portal.market.bidders[1].organization_id
+    assert boris_org is not None
     assert boris_org.encode() not in anna.raw and "ООО Участник 1".encode() not in anna.raw
 
 
@@ -143,8 +157,8 @@ async def test_the_close_reaches_watchers_and_nothing_sealed_is_ever_sent(portal
             await b_stream.next("closed")
     assert closed["json"]["lot_status"] == "closed"
     sent = bytes(a_stream.raw) + bytes(b_stream.raw)
-    for secret in ("79123", "79234", "78111", offer.item_id, other.item_id, anna.organization_id,
-                   boris.organization_id, "ООО", "offer_id", "my_offer", "winner"):
+    for secret in ("79123", "79234", "78111", str(offer.item_id), str(other.item_id), str(anna.organization_id),
+                   str(boris.organization_id), "ООО", "offer_id", "my_offer", "winner"):
         assert secret.encode() not in sent, secret
 
 
@@ -160,3 +174,176 @@ async def test_a_stranger_gets_the_404_of_a_missing_lot_and_a_visitor_must_sign_
     assert theirs.status_code == missing.status_code == 404
     assert theirs.json()["code"] == missing.json()["code"]
     assert anonymous.status_code == 401
+
+
+# --- the watcher's authority, re-checked while it watches ---------------------------------------
+
+def session_of(portal: Portal, email: str) -> dict[str, str]:
+    """A browser's session cookie, got through the real sign-in pages."""
+    with portal.client() as client:
+        portal.sign_in(client, email)
+        token = client.cookies.get(SESSION_COOKIE)
+    assert token
+    return {"cookie": f"{SESSION_COOKIE}={token}", "_token": token}
+
+
+def cookie_only(headers: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in headers.items() if not k.startswith("_")}
+
+
+async def test_a_signed_out_watcher_gets_a_revoked_event_and_nothing_after_while_another_keeps_receiving(
+        portal: Portal) -> None:
+    lot = portal.market.lot_ids[0]
+    anna_session = session_of(portal, ANNA)
+    app = create_app(portal.services, scheduler=False)
+    with serving(app) as base:
+        app.state.live_hub.recheck = 0.2  # re-checked every 0.2 s instead of every heartbeat
+        async with watching(base, f"/live/lots/{lot}", cookie_only(anna_session)) as anna, \
+                watching(base, f"/live/lots/{lot}", bearer(portal.token(BORIS))) as boris:
+            await anna.next("heartbeat")
+            await boris.next("heartbeat")
+            portal.services.bus.handle(SignOut(token=anna_session["_token"]), None)
+            ended = await anna.next("revoked")
+            bid(portal, 1, "85000")
+            await boris.next("bid")
+        async with httpx.AsyncClient(base_url=base) as client:
+            again = await client.get(f"/live/lots/{lot}",
+                                     headers={**cookie_only(anna_session), "accept": "application/json"})
+    assert ended["json"]["code"] == "session_invalid" and ended["json"]["sign_in"] is True
+    assert "Войдите" in ended["json"]["message"]
+    assert anna.events[-1] is ended and not anna.named("bid")  # the stream ended with it
+    assert again.status_code == 401
+
+
+async def test_revoking_an_admission_ends_that_organisations_stream_at_once_and_not_the_others(
+        portal: Portal) -> None:
+    lot = portal.market.lot_ids[0]
+    anna_org = portal.market.bidders[0].organization_id
+    assert anna_org is not None
+    anna_token = portal.token(ANNA)
+    app = create_app(portal.services, scheduler=False)
+    with serving(app) as base:
+        app.state.live_hub.recheck = 3600.0  # no periodic re-check: the revocation's event does it
+        async with watching(base, f"/live/lots/{lot}", bearer(anna_token)) as anna, \
+                watching(base, f"/live/lots/{lot}", bearer(portal.token(BORIS))) as boris:
+            await anna.next("heartbeat")
+            await boris.next("heartbeat")
+            portal.services.bus.handle(RevokeAdmission(auction_id=portal.market.auction_id,
+                                                       organization_id=anna_org), STAFF)
+            ended = await anna.next("revoked")
+            bid(portal, 1, "85000")
+            got = await boris.next("bid")
+            assert not boris.named("revoked")
+        async with httpx.AsyncClient(base_url=base) as client:
+            again = await client.get(f"/live/lots/{lot}", headers=bearer(anna_token))
+    assert ended["json"]["code"] == "organisation_not_admitted" and ended["json"]["sign_in"] is False
+    assert ended["json"]["message"] == "Организация не допущена к торгам этого аукциона."
+    assert anna.events[-1] is ended and not anna.named("bid")
+    assert Decimal(got["json"]["bid"]["amount"]) == 85000
+    assert again.status_code == 403 and again.json()["code"] == "organisation_not_admitted"
+
+
+async def test_a_blocked_organisations_person_is_cut_off_at_the_next_recheck(portal: Portal) -> None:
+    lot = portal.market.lot_ids[0]
+    anna_session = session_of(portal, ANNA)
+    app = create_app(portal.services, scheduler=False)
+    with serving(app) as base:
+        app.state.live_hub.recheck = 0.2
+        async with watching(base, f"/live/lots/{lot}", cookie_only(anna_session)) as anna:
+            await anna.next("heartbeat")
+            portal.services.bus.handle(BlockOrganization(organization_id=portal.people[ANNA][1] or "",
+                                                         reason="Проверка службы безопасности"), STAFF)
+            ended = await anna.next("revoked")
+    assert ended["json"]["code"] == "organization_not_active" and ended["json"]["sign_in"] is False
+
+
+async def test_a_revoked_api_token_is_cut_off_at_the_next_recheck(portal: Portal) -> None:
+    lot = portal.market.lot_ids[0]
+    token = portal.token(ANNA)
+    token_id = portal.services.bus.handle(ListTokens(organization_id=portal.market.bidders[0].organization_id),
+                                          STAFF)[0].id
+    app = create_app(portal.services, scheduler=False)
+    with serving(app) as base:
+        app.state.live_hub.recheck = 0.2
+        async with watching(base, f"/live/lots/{lot}", bearer(token)) as anna:
+            await anna.next("heartbeat")
+            portal.services.bus.handle(RevokeToken(token_id=token_id), STAFF)
+            ended = await anna.next("revoked")
+    assert ended["json"]["code"] == "token_invalid" and ended["json"]["sign_in"] is True
+
+
+# --- staff: the cabinet's notices --------------------------------------------------------------
+
+OLGA = "olga@omk.ru"
+
+
+async def naming(stream: Any, lot: str, *, after: int = 0) -> dict[str, Any]:
+    """The first `changed` notice from index `after` on that names the lot."""
+    while True:
+        notice: dict[str, Any] = await stream.next("changed", after=after)
+        if lot in notice["json"]["lots"]:
+            return notice
+        after = stream.events.index(notice) + 1
+
+
+async def test_the_staff_stream_names_the_lots_that_changed_and_nothing_else(portal: Portal) -> None:
+    portal.add_person(OLGA, None, role=Role.ORGANISER)
+    lot = portal.market.lot_ids[0]
+    olga = session_of(portal, OLGA)
+    path = f"/live/admin/auctions/{portal.market.auction_id}"
+    portal.services.relay.pump()  # the set-up's events (the auction's start concerns every lot) are out first
+    with serving(create_app(portal.services, scheduler=False)) as base:
+        async with watching(base, path, cookie_only(olga)) as staff:
+            await staff.next("heartbeat")
+            portal.services.bus.handle(SubmitOffer(lot_id=lot, amount=Money.rub("79123.45")),
+                                       portal.market.bidders[0])
+            first = await naming(staff, lot)
+            bid(portal, 1, "85000")
+            second = await naming(staff, lot, after=staff.events.index(first) + 1)
+    assert first["json"]["lots"] == second["json"]["lots"] == [lot]
+    for secret in ("79123", "85000", portal.people[ANNA][1] or "?", portal.people[BORIS][1] or "?", "ООО"):
+        assert secret.encode() not in staff.raw, secret
+
+
+async def test_the_staff_stream_refuses_clients_and_visitors(portal: Portal) -> None:
+    path = f"/live/admin/auctions/{portal.market.auction_id}"
+    with serving(create_app(portal.services, scheduler=False)) as base:
+        async with httpx.AsyncClient(base_url=base) as client:
+            client_token = await client.get(path, headers=bearer(portal.token(ANNA)))
+            client_session = await client.get(path, headers={**cookie_only(session_of(portal, BORIS)),
+                                                              "accept": "application/json"})
+            anonymous = await client.get(path, headers={"accept": "application/json"})
+    assert client_token.status_code == client_session.status_code == 403
+    assert client_token.json()["code"] == "forbidden"
+    assert anonymous.status_code == 401
+
+
+def test_the_cabinets_bids_page_wires_the_staff_stream(portal: Portal) -> None:
+    portal.add_person(OLGA, None, role=Role.ORGANISER)
+    auction = portal.market.auction_id
+    with portal.client() as client:
+        portal.sign_in(client, OLGA)
+        page = client.get(f"/admin/auctions/{auction}/bids")
+    assert page.status_code == 200
+    assert f'data-live-staff="/live/admin/auctions/{auction}"' in page.text
+    assert '<script src="/static/admin_live.js" defer></script>' in page.text
+    for lot in portal.market.lot_ids:
+        assert f'id="lot-{lot}"' in page.text
+
+
+# --- the lot page's first-visit tour ----------------------------------------------------------
+
+def test_the_lot_page_carries_the_tour_of_price_countdown_forms_and_feed(portal: Portal) -> None:
+    lot = portal.market.lot_ids[0]
+    with portal.client() as client:
+        portal.sign_in(client, ANNA)
+        page = client.get(f"/lots/{lot}")
+    assert page.status_code == 200
+    assert 'data-tour="lot"' in page.text
+    steps = dict(re.findall(r'data-tour-step="(\d+)" data-tour-text="([^"]+)"', page.text))
+    assert sorted(steps, key=int) == ["1", "2", "3", "4", "5"]
+    assert "шаг" in steps["1"] and "Стартовая" in steps["1"]
+    assert "продлева" in steps["2"] and "исходное" in steps["2"]
+    assert "ставк" in steps["3"].lower()
+    assert "предложени" in steps["4"].lower() and "закрыт" in steps["4"].lower()
+    assert "обезличен" in steps["5"].lower()

@@ -9,8 +9,10 @@ import attrs
 import pytest
 from pytest_bdd import parsers, step, then
 
+from omk_domain.app.lot_page import WatchLot
 from omk_domain.auctions import errors
 from omk_domain.auctions.views import lot_view_for
+from omk_domain.identity.model import OrganizationNotActive
 from omk_domain.shared.money import Money
 from tests.bdd.steps.world import AMOUNT, OFFER_STATES, ORG, World, roubles, rub
 
@@ -123,3 +125,27 @@ def organiser_sees_offers(world: World, datatable: list[list[str]]) -> None:
     seen = [[world.name_of(o.organization_id), roubles(o.amount), OFFER_STATES[o.status]]
             for o in world.admin_view().offers]
     assert seen == [[cell.strip() for cell in row] for row in rows]
+
+
+#: why a lot's live updates are refused, as the features say it
+WATCH_REFUSALS: dict[str, type[Exception]] = {
+    "организация не допущена к торгам": errors.OrganisationNotAdmitted,
+    "организация заблокирована": OrganizationNotActive,
+    "лот не найден": errors.LotNotFound,
+}
+
+
+@step(parsers.re(rf"{ORG} может следить за лотом в реальном времени"))
+def may_watch_live(world: World, org: str) -> None:
+    assert world.run(WatchLot(lot_id=world.lot().id), world.member(org)).lot_id == world.lot().id
+
+
+@then(parsers.re(rf"{ORG} не может следить за лотом в реальном времени: (?P<why>.+)"))
+def may_not_watch_live(world: World, org: str, why: str) -> None:
+    with pytest.raises(WATCH_REFUSALS[why]):
+        world.run(WatchLot(lot_id=world.lot().id), world.member(org))
+
+
+@then(parsers.re(rf"{ORG} по-прежнему видит лот"))
+def still_sees_lot(world: World, org: str) -> None:
+    assert world.view(org).lot_id == world.lot().id
