@@ -27,7 +27,7 @@ from litestar.template.config import TemplateConfig
 
 from omk_adapters.bootstrap import Services, bootstrap
 from omk_adapters.settings import Settings
-from omk_domain.app.scheduler import run_due_transitions
+from omk_domain.app.scheduler import Housekeeping, run_due_transitions
 from omk_web import api, live, pages
 from omk_web.api.problem_docs import document_problems
 from omk_web.auth import SignInRequired, provide_actor, provide_optional_actor
@@ -150,10 +150,13 @@ def _start_scheduler(services: Services, stop: threading.Event) -> threading.Thr
     """Start auctions and close lots on time inside the web process (embedded set-ups)."""
     pause = services.settings.scheduler_interval
 
+    housekeeping = Housekeeping(services.uow_factory, services.clock)
+
     def loop() -> None:
         while not stop.is_set():
             try:
                 run_due_transitions(services.uow_factory, services.clock)
+                housekeeping.tick()
                 services.relay.pump_safely()
             except Exception as exc:  # a database blip must not kill the loop
                 log.error("scheduler tick failed", error=f"{type(exc).__name__}: {exc}")

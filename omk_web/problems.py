@@ -30,6 +30,7 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
+from omk_domain.identity.reset import TooManyResetRequests
 from omk_domain.identity.signin import (
     AccountTemporarilyLocked,
     TooManyAttemptsFromAddress,
@@ -105,7 +106,7 @@ class Problem:
 
 
 def status_of(error: DomainError) -> int:
-    if isinstance(error, AccountTemporarilyLocked | TooManyAttemptsFromAddress):
+    if isinstance(error, AccountTemporarilyLocked | TooManyAttemptsFromAddress | TooManyResetRequests):
         return HTTP_429_TOO_MANY_REQUESTS
     if isinstance(error, Unauthenticated):
         return HTTP_401_UNAUTHORIZED

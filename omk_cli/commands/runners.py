@@ -16,7 +16,7 @@ from rich.console import Console
 
 from omk_cli.context import state
 from omk_cli.output import JsonFlag, fields, show, table, when
-from omk_domain.app.scheduler import TickReport, run_due_transitions
+from omk_domain.app.scheduler import Housekeeping, TickReport, run_due_transitions
 
 log = structlog.get_logger("omk.scheduler")
 
@@ -66,12 +66,15 @@ def scheduler(ctx: typer.Context, *,
     stop = threading.Event()
     ticks = transitions = 0
     last: dict[str, Any] = {}
+    housekeeping = Housekeeping(services.uow_factory, services.clock)
     log.info("scheduler started", interval_s=pause, once=once)
     with stop_on_signals(stop):
         while True:
             started = time.monotonic()
             try:
                 report = run_due_transitions(services.uow_factory, services.clock)
+                if purged := housekeeping.tick():
+                    log.info("unverified registrations purged", count=purged)
             except Exception as exc:
                 if once:
                     raise

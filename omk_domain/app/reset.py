@@ -5,7 +5,7 @@ user and is audited. The link's secret is never put in an error, an audit entry 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import attrs
 
@@ -14,8 +14,15 @@ from omk_domain.app.signin import _address, _entry
 from omk_domain.identity import audit
 from omk_domain.identity.model import Actor
 from omk_domain.identity.passwords import PasswordPolicy
-from omk_domain.identity.reset import PasswordReset, ResetLinkInvalid
-from omk_domain.identity.signin import hash_token
+from omk_domain.identity.reset import (
+    RESETS_PER_ADDRESS,
+    RESETS_PER_EMAIL,
+    PasswordReset,
+    RequestQuota,
+    ResetLinkInvalid,
+    TooManyResetRequests,
+)
+from omk_domain.identity.signin import AttemptKind, AttemptScope, SignInAttempt, hash_token
 from omk_domain.notifications.messages import EmailMessage
 from omk_domain.ports import Mailer, PasswordHasher, UnitOfWork
 from omk_domain.shared.clock import Clock
@@ -50,11 +57,18 @@ def request_password_reset(cmd: RequestPasswordReset, *, actor: Actor | None, uo
     email = (cmd.email or "").strip().lower()
     address = _address(cmd.source_address)
     with uow:
+        if actor is None:  # a visitor (the web); OMK staff sending a link from the CLI are not throttled by address
+            _count(uow, AttemptScope.RESET_ADDRESS, address, RESETS_PER_ADDRESS, now, refuse=True)
         user = uow.users.by_email(email) if email else None
         if user is None or user.blocked:
             uow.audit.record(_entry(audit.PASSWORD_RESET_REQUESTED, user=user, target_id=email or None, now=now,
                                     source=address, detail={"sent": False}))
             uow.commit()
+            return
+        if not _count(uow, AttemptScope.RESET_EMAIL, email, RESETS_PER_EMAIL, now, refuse=False):
+            uow.audit.record(_entry(audit.PASSWORD_RESET_REQUESTED, user=user, now=now, source=address,
+                                    detail={"sent": False, "throttled": True}))
+            uow.commit()  # the same answer as a sent link: the person behind the form learns nothing
             return
         reset, secret = PasswordReset.issue(user_id=user.id, now=now)
         uow.password_resets.add(reset)
@@ -67,6 +81,21 @@ def request_password_reset(cmd: RequestPasswordReset, *, actor: Actor | None, uo
         uow.audit.record(_entry(audit.PASSWORD_RESET_REQUESTED, user=user, now=now, source=address,
                                 detail={"sent": True, "reset_id": reset.id}))
         uow.commit()
+
+
+def _count(uow: UnitOfWork, scope: AttemptScope, key: str, quota: RequestQuota, now: datetime, *,
+           refuse: bool) -> bool:
+    """Count one more request of `key` against `quota`; False (or, with `refuse`, TooManyResetRequests)
+    when the quota is used up — a refused request is not counted."""
+    recent = [a.at for a in uow.signin_attempts.since(scope, key, now - quota.window)
+              if a.kind is AttemptKind.REQUEST]
+    left = quota.seconds_until_free(recent, now)
+    if left:
+        if refuse:
+            raise TooManyResetRequests(seconds_left=left)
+        return False
+    uow.signin_attempts.record(SignInAttempt(scope=scope, key=key, kind=AttemptKind.REQUEST, at=now))
+    return True
 
 
 @handles(ResetPassword, public=True)

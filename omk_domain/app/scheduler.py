@@ -8,12 +8,14 @@ of a close leaves either the whole transition or none of it — the next tick fi
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 
 from omk_domain.app.auctions import approve_all
+from omk_domain.app.registration import PurgeRegistrations, purge_registrations
 from omk_domain.auctions.values import AuctionStatus, LotStatus
+from omk_domain.identity.model import Actor, Role
 from omk_domain.ports import UnitOfWork
 from omk_domain.shared.clock import Clock
 
@@ -90,3 +92,29 @@ def run_due_transitions(uow_factory: Callable[[], UnitOfWork], clock: Clock, *,
             done.extend(Transition(kind=k, auction_id=auction_id, lot_id=None, due_at=due, done_at=now)
                         for k in kinds)
     return TickReport(transitions=tuple(done))
+
+
+#: who the scheduler is in the audit log when it does the housekeeping the rules ask for
+SCHEDULER = Actor(user_id="scheduler", role=Role.SYSTEM_ADMIN)
+#: how often the housekeeping runs (its rules count in hours and days; a tick comes every second)
+HOUSEKEEPING_EVERY = timedelta(hours=1)
+
+
+@attrs.define
+class Housekeeping:
+    """The rules kept now and then rather than at a due time: rule «Неподтверждённые регистрации
+    удаляются через сутки после истечения кодов» (PurgeRegistrations, audited as the scheduler).
+    Runs at the first tick and then once every HOUSEKEEPING_EVERY; `tick` returns what it removed."""
+
+    uow_factory: Callable[[], UnitOfWork]
+    clock: Clock
+    last: datetime | None = None
+
+    def tick(self) -> int:
+        now = self.clock.now()
+        if self.last is not None and now - self.last < HOUSEKEEPING_EVERY:
+            return 0
+        self.last = now
+        removed: int = purge_registrations(PurgeRegistrations(source="scheduler"), actor=SCHEDULER,
+                                           uow=self.uow_factory(), clock=self.clock)
+        return removed

@@ -3,15 +3,50 @@ its SHA-256, an expiry 30 minutes on, and the moment it was used."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import attrs
 
 from omk_domain.identity.signin import Unauthenticated, hash_token, new_token
 from omk_domain.shared.clock import ensure_utc
+from omk_domain.shared.errors import Forbidden
 from omk_domain.shared.ids import new_id
 
 RESET_TTL = timedelta(minutes=30)
+
+
+@attrs.frozen(kw_only=True)
+class RequestQuota:
+    """At most `limit` requests within any `window` (sliding) for one key."""
+
+    limit: int
+    window: timedelta
+
+    def seconds_until_free(self, recent: Sequence[datetime], now: datetime) -> int:
+        """0 when one more request fits; otherwise the seconds until the oldest in the window leaves it."""
+        now = ensure_utc(now)
+        inside = sorted(ensure_utc(at) for at in recent if ensure_utc(at) > now - self.window)
+        if len(inside) < self.limit:
+            return 0
+        frees_at = inside[len(inside) - self.limit] + self.window
+        return max(1, int((frees_at - now).total_seconds() + 0.999))
+
+
+#: Rule «Ссылок для смены пароля — не больше трёх в час на адрес почты и десяти запросов за 15 минут
+#: с одного адреса»: a mailbox is not flooded (more links are silently not sent — the answer stays
+#: the same), and one address cannot probe or spam many mailboxes (it is told to wait).
+RESETS_PER_EMAIL = RequestQuota(limit=3, window=timedelta(hours=1))
+RESETS_PER_ADDRESS = RequestQuota(limit=10, window=timedelta(minutes=15))
+
+
+class TooManyResetRequests(Forbidden):
+    code = "too_many_reset_requests"
+    message_ru = "Слишком много запросов смены пароля с этого адреса."
+
+    def __init__(self, *, seconds_left: int) -> None:
+        super().__init__(f"Повторите через {seconds_left} с.", seconds_left=seconds_left)
+        self.seconds_left = seconds_left
 
 
 class ResetLinkInvalid(Unauthenticated):

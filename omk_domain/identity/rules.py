@@ -52,6 +52,8 @@ SIGN_IN_WITH_RECOVERY_CODE = Rule("sign_in_with_recovery_code", "Резервн�
 ORGANIZATIONLESS_SESSION = Rule(
     "organizationless_session",
     "Без организации можно только подать заявку, принять приглашение и управлять своей учётной записью")
+RESET_LINKS_LIMITED = Rule("reset_links_limited", "Ссылок для смены пароля — не больше трёх в час на адрес почты "
+                                                   "и десяти запросов за 15 минут с одного адреса")
 # self-registration (omk_domain/app/registration.py; features/identity/registration.feature)
 REGISTRATION_CONFIRMS_BOTH = Rule("registration_confirms_both",
                                   "Регистрация подтверждается кодом из письма и кодом из SMS")

@@ -182,11 +182,14 @@ class UserSession:
 class AttemptScope(enum.Enum):
     ACCOUNT = "account"
     ADDRESS = "address"
+    RESET_EMAIL = "reset_mail"  # password-reset links asked for one email (see identity/reset.py)
+    RESET_ADDRESS = "reset_addr"  # password-reset requests from one source address
 
 
 class AttemptKind(enum.Enum):
     FAILURE = "failure"
     LOCK = "lock"
+    REQUEST = "request"  # a request counted against a quota (password-reset links)
 
 
 @attrs.frozen(kw_only=True)

@@ -38,6 +38,7 @@ from omk_domain.app.registration import (
     StartRegistration,
     VerifyRegistration,
 )
+from omk_domain.app.scheduler import HOUSEKEEPING_EVERY, Housekeeping
 from omk_domain.app.signin import SetPassword
 from omk_domain.app.tokens import IssueToken, ResolveToken
 from omk_domain.identity.account import (
@@ -359,6 +360,29 @@ def test_only_expired_unverified_registrations_are_purged(world: World) -> None:
     assert world.audit("registration.purged") == ["registration.purged"]
     with pytest.raises(Forbidden):
         world.bus.handle(PurgeRegistrations(), world.actor(world.admin, world.a))
+
+
+def test_the_scheduler_purges_expired_registrations_at_its_first_tick_and_then_once_an_hour(world: World) -> None:
+    def start(email: str) -> str:
+        return str(world.bus.handle(StartRegistration(email=email, phone="+79123456789", full_name="Анна",
+                                                      password=PASSWORD), None).registration_id)
+
+    def present(registration_id: str) -> bool:
+        with world.uow_factory() as uow:
+            return uow.registrations.get(registration_id) is not None
+
+    housekeeping = Housekeeping(world.uow_factory, world.clock)
+    first = start("first@c.ru")
+    world.clock.advance(timedelta(minutes=30))
+    second = start("second@c.ru")  # purgeable half an hour after the first
+    world.clock.advance(timedelta(days=1, minutes=6) - timedelta(minutes=30) + timedelta(seconds=1))
+    assert housekeeping.tick() == 1 and not present(first) and present(second)  # the first tick runs at once
+    world.clock.advance(timedelta(minutes=31))
+    assert housekeeping.tick() == 0 and present(second)  # purgeable now, but the last run is not an hour old
+    world.clock.advance(HOUSEKEEPING_EVERY - timedelta(minutes=31))
+    assert housekeeping.tick() == 1 and not present(second)
+    entries = world.bus.handle(ListAudit(filter=AuditFilter(action="registration.purged")), STAFF)
+    assert [e.actor_user_id for e in entries] == ["scheduler", "scheduler"]
 
 
 # --- invitations into active organisations only ---------------------------------------------------

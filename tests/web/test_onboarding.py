@@ -133,6 +133,30 @@ def test_a_forged_invitation_token_is_refused_without_detail(portal: Portal) -> 
     assert 'data-code="invitation_invalid"' in refused.text
 
 
+def test_reset_links_are_limited_per_mailbox_silently_and_per_address_with_a_429(portal: Portal) -> None:
+    anna = "anna@uchastnik0.ru"
+    outbox = LocalOutbox.in_data_dir(portal.data_dir)
+    with portal.client() as client:
+        client.get("/password-reset")
+        answers = []
+        for n in range(10):  # four for Anna, six for mailboxes nobody has: ten from this address
+            portal.clock.advance(timedelta(seconds=1))
+            email = anna if n < 4 else f"nobody{n}@nowhere.ru"
+            answers.append(client.post("/password-reset", data={"email": email}, headers=csrf(client)))
+        portal.clock.advance(timedelta(seconds=1))
+        refused = client.post("/password-reset", data={"email": anna}, headers=csrf(client))
+    assert [a.status_code for a in answers] == [200] * 10
+    assert len({_plain_answer(a.text) for a in answers}) == 1  # the fourth link was not sent: same answer
+    assert sum(1 for m in outbox.emails(anna) if m.subject == "Смена пароля") == 3
+    assert refused.status_code == 429 and "Повторите через" in refused.text
+    assert 'data-code="too_many_reset_requests"' in refused.text and "Слишком много запросов" in refused.text
+
+
+def _plain_answer(html: str) -> str:
+    """The page's answer without what differs by request (the CSRF token, the address typed in)."""
+    return re.sub(r'value="[^"]*"|[\w.+-]+@[\w.-]+', "", html)
+
+
 def test_a_forgotten_password_is_reset_by_the_emailed_link_and_old_sessions_end(portal: Portal) -> None:
     anna = "anna@uchastnik0.ru"
     new_password = "Синий-самовар-2027"

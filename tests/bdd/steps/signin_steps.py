@@ -16,15 +16,17 @@ from omk_adapters.notify.local import LocalFolderMailer, LocalFolderSmsSender, L
 from omk_adapters.security.passwords import Argon2idPasswordHasher
 from omk_adapters.security.totp import PyOtpTotpService
 from omk_domain.app.identity import RegisterUser
+from omk_domain.app.reset import RequestPasswordReset
 from omk_domain.app.signin import CompleteSignIn, ResolveSession, SignOut, StartSignIn
 from omk_domain.identity.model import Role
 from omk_domain.identity.otp import CodeAlreadyUsed, RecoveryCodeAlreadyUsed, RecoveryCodeWrong, TotpCodeReplayed
+from omk_domain.identity.reset import TooManyResetRequests
 from omk_domain.identity.signin import AccountTemporarilyLocked, SecondFactor, WrongEmailOrPassword
 from omk_domain.shared.errors import DomainError
 from tests.bdd.steps.world import World
 
 #: the person's name as the features decline it → their email
-EMAILS = {"Анна": "anna@client.ru", "Анны": "anna@client.ru",
+EMAILS = {"Анна": "anna@client.ru", "Анны": "anna@client.ru", "Анне": "anna@client.ru",
           "Борис": "boris@mail.ru", "Бориса": "boris@mail.ru", "Борису": "boris@mail.ru"}
 PERSON = r"«(?P<person>[^»]+)»"
 REFUSALS: dict[str, type[DomainError]] = {
@@ -47,6 +49,19 @@ class SignIn:
     code: str | None = None
     tokens: dict[str, str] = attrs.Factory(dict)
     error: DomainError | None = None
+    #: each password-reset request's outcome: None (the one answer every accepted request gets) or the refusal
+    reset_answers: list[DomainError | None] = attrs.Factory(list)
+
+    def ask_reset_link(self, email: str, address: str) -> None:
+        self.world.clock.advance(timedelta(seconds=1))
+        try:
+            self.reset_answers.append(self.world.bus.handle(
+                RequestPasswordReset(email=email, source_address=address), None))
+        except DomainError as exc:
+            self.reset_answers.append(exc)
+
+    def reset_links_sent(self, email: str) -> int:
+        return sum(1 for m in self.outbox.emails(email) if m.subject == "Смена пароля")
 
     def start(self, email: str, password: str) -> None:
         self.world.clock.advance(timedelta(seconds=1))  # so the latest message in the outbox is this one
@@ -160,3 +175,41 @@ def refused(signin: SignIn, reason: str) -> None:
 @then("письмо с кодом не отправлено")
 def no_code_sent(signin: SignIn) -> None:
     assert signin.outbox.emails() == []
+
+
+# --- password-reset links and their quotas ----------------------------------------------------
+
+@given(parsers.re(rf"ссылку для смены пароля {PERSON} запрашивали (?P<times>\d+) раза? с адреса (?P<address>\S+)"))
+@when(parsers.re(rf"ссылку для смены пароля {PERSON} запрашивают (?P<times>\d+) раза? с адреса (?P<address>\S+)"))
+def asks_reset_links(signin: SignIn, person: str, times: str, address: str) -> None:
+    for _ in range(int(times)):
+        signin.ask_reset_link(EMAILS[person], address)
+
+
+@when(parsers.re(r"с адреса (?P<address>\S+) запрашивают ссылку для (?P<count>\d+) разных адресов почты"))
+def asks_for_many_mailboxes(signin: SignIn, address: str, count: str) -> None:
+    for i in range(int(count)):
+        signin.ask_reset_link(f"nobody{i}@example.ru", address)
+    assert signin.reset_answers == [None] * int(count)
+
+
+@then(parsers.re(rf"{PERSON} отправлено писем со ссылкой: (?P<count>\d+)"))
+def reset_links_sent(signin: SignIn, person: str, count: str) -> None:
+    assert signin.reset_links_sent(EMAILS[person]) == int(count)
+
+
+@then("каждый запрос получил тот же ответ")
+def same_answer_each_time(signin: SignIn) -> None:
+    assert signin.reset_answers and all(answer is None for answer in signin.reset_answers)
+
+
+@then("запрос отклонён: слишком много запросов с этого адреса")
+def reset_refused(signin: SignIn) -> None:
+    assert isinstance(signin.reset_answers[-1], TooManyResetRequests)
+
+
+@then(parsers.re(rf"с адреса (?P<address>\S+) ссылка для {PERSON} отправляется"))
+def another_address_gets_the_link(signin: SignIn, address: str, person: str) -> None:
+    before = signin.reset_links_sent(EMAILS[person])
+    signin.ask_reset_link(EMAILS[person], address)
+    assert signin.reset_answers[-1] is None and signin.reset_links_sent(EMAILS[person]) == before + 1
