@@ -14,11 +14,13 @@ from tests.browser.conftest import ANNA, BORIS, OLGA, People
 pytestmark = pytest.mark.browser
 
 
-def test_a_bid_appears_live_in_the_organisers_bids_table(people: People) -> None:
+@pytest.mark.parametrize(("where", "lot_index"), [("bids", 3), ("lot", 2)])
+def test_a_bid_appears_live_in_the_organisers_bids_table(people: People, where: str, lot_index: int) -> None:
+    """On the cabinet's bids page and on the organiser's view of the lot page alike."""
     portal = people.portal
-    lot_id = portal.market.lot_ids[3]
+    lot_id = portal.market.lot_ids[lot_index]
     page = people.page(OLGA)
-    page.goto(f"/admin/auctions/{portal.market.auction_id}/bids")
+    page.goto(f"/admin/auctions/{portal.market.auction_id}/bids" if where == "bids" else f"/lots/{lot_id}")
     page.wait_for_selector("[data-live-staff][data-state=open]")
     page.evaluate("window.omkNotReloaded = true")
     section = page.locator(f"section#lot-{lot_id}")
@@ -30,7 +32,7 @@ def test_a_bid_appears_live_in_the_organisers_bids_table(people: People) -> None
     section.locator("td.num:has-text('85')").wait_for()
     assert page.evaluate("window.omkNotReloaded === true"), "the page was reloaded"
     assert "Участник 2" in section.inner_text()
-    people.shot(page, "staff-bids-live")
+    people.shot(page, f"staff-{where}-live")
 
 
 def test_the_lot_page_shows_its_tour_once(people: People) -> None:

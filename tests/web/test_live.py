@@ -331,6 +331,20 @@ def test_the_cabinets_bids_page_wires_the_staff_stream(portal: Portal) -> None:
         assert f'id="lot-{lot}"' in page.text
 
 
+def test_the_organisers_view_of_a_lot_page_wires_the_staff_stream_around_its_tables(portal: Portal) -> None:
+    portal.add_person(OLGA, None, role=Role.ORGANISER)
+    lot = portal.market.lot_ids[0]
+    with portal.client() as client:
+        portal.sign_in(client, OLGA)
+        page = client.get(f"/lots/{lot}")
+    assert page.status_code == 200
+    assert f'data-live-staff="/live/admin/auctions/{portal.market.auction_id}"' in page.text
+    assert '<script src="/static/admin_live.js" defer></script>' in page.text
+    # the one section the script swaps holds the terms, the bids and the offers
+    section = page.text.split(f'<section class="lot-bids" id="lot-{lot}">', 1)[1]
+    assert section.index("<h2>Ставки</h2>") < section.index("<h2>Ценовые предложения</h2>")
+
+
 # --- the lot page's first-visit tour ----------------------------------------------------------
 
 def test_the_lot_page_carries_the_tour_of_price_countdown_forms_and_feed(portal: Portal) -> None:
