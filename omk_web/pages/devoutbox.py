@@ -7,6 +7,7 @@ for a request from another machine, the page does not exist (404).
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from litestar import Request, get
@@ -17,14 +18,24 @@ from omk_adapters.notify.local import LocalOutbox
 from omk_web.auth import MaybeActor, services_of
 from omk_web.pages.common import render
 
-LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
+#: host names (not addresses) a request from this machine may come from; addresses are checked by value
+LOOPBACK_NAMES = frozenset({"localhost"})
+
+
+def from_this_machine(host: str) -> bool:
+    """A loopback address (127.0.0.0/8, ::1, ::ffff:127.x) or the name `localhost`."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host in LOOPBACK_NAMES
+    mapped = getattr(address, "ipv4_mapped", None)
+    return bool((mapped or address).is_loopback)
 
 
 def outbox_enabled(request: Request[Any, Any, Any]) -> bool:
     settings = services_of(request).settings
     local = settings.smtp_url is None and settings.sms_gateway == "local"
-    host = request.client.host if request.client else ""
-    return local and host in LOOPBACK
+    return local and from_this_machine(request.client.host if request.client else "")
 
 
 @get("/dev/outbox", sync_to_thread=True, include_in_schema=False)

@@ -28,6 +28,15 @@ from omk_domain.identity.policy import Permission
 from omk_web.app import create_app
 from tests.contract.builders import STAFF, T0, Market, open_market
 
+
+@pytest.fixture(autouse=True)
+def _test_client_is_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Litestar's TestClient names its peer «testclient», not an address: for the web tests it is this
+    machine (the dev outbox page serves only this machine; production code knows no such name)."""
+    from omk_web.pages import devoutbox
+
+    monkeypatch.setattr(devoutbox, "LOOPBACK_NAMES", devoutbox.LOOPBACK_NAMES | {"testclient"})
+
 PASSWORD = "Зелёный-чайник-2026"
 CODE = re.compile(r"\b(\d{6})\b")
 
