@@ -21,7 +21,7 @@ from omk_adapters.files.moscow import parse_moment
 from omk_domain.auctions.values import AuctionFormat, AuctionStatus
 from omk_domain.ports import AuctionFilter
 from omk_domain.shared.errors import DomainError
-from omk_web.api.common import Limit, Offset
+from omk_web.paging import Limit, Offset
 
 TEXT_MAX = 200
 

@@ -6,16 +6,13 @@ from typing import Annotated, Any
 
 from litestar import Request
 from litestar.exceptions import ValidationException
-from litestar.params import HeaderParameter, QueryParameter
+from litestar.params import HeaderParameter
 
 from omk_domain.identity.model import Actor
 from omk_domain.shared.messages import Command
 from omk_web.auth import services_of
+from omk_web.paging import Limit, Offset
 
-#: every list endpoint takes these two and answers with `total` beside the items
-Limit = Annotated[int, QueryParameter(ge=1, le=1000, description="Сколько записей вернуть (1…1000)")]
-#: bounded: a database cannot skip more rows than a 64-bit integer (SQLite overflowed into a 500)
-Offset = Annotated[int, QueryParameter(ge=0, le=1_000_000_000, description="Сколько записей пропустить")]
 IdempotencyKey = Annotated[str | None, HeaderParameter(
     name="Idempotency-Key", required=False, min_length=1, max_length=200,
     description="Ключ повтора: повторный запрос с тем же ключом возвращает первый результат и не создаёт "
@@ -35,3 +32,6 @@ def page(items: Any, total: int, limit: int, offset: int) -> dict[str, Any]:
 
 def bad_request(key: str, message: str) -> ValidationException:
     return ValidationException(detail=message, extra=[{"key": key, "source": "body", "message": message}])
+
+
+__all__ = ["IdempotencyKey", "Limit", "Offset", "bad_request", "page", "run"]
