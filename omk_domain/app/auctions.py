@@ -607,6 +607,9 @@ def _trade(cmd: Any, actor: Actor, uow: UnitOfWork, clock: Clock, act: Any) -> A
         # simply orders before it, and the close — the one change that matters — takes the lot's lock.
         trader = uow.organizations.get(organization_id)
         auction = uow.auctions.of_lot(cmd.lot_id)
+        # the rehearsal's time is read before the lot: a lot found closed at that time was closed while
+        # the state read was current (read after it, an extension committed meanwhile could be missed)
+        rehearsed_at = clock.now()
         lot = uow.lots.get(cmd.lot_id)  # the committed state, not locked yet
         if not auction.is_admitted(organization_id) and actor.organization_id is not None:
             raise errors.LotNotFound(lot_id=cmd.lot_id)  # a stranger learns nothing
@@ -617,7 +620,7 @@ def _trade(cmd: Any, actor: Actor, uow: UnitOfWork, clock: Clock, act: Any) -> A
         # Rehearse on the committed state first: a refusal writes nothing, so it needs no lock and
         # is decided as of that state (the command orders before anything committed later). Only a
         # command that would be accepted queues for the lot's lock — on a hot lot most do not.
-        act(lot.rehearsal(), auction, organization_id, clock.now())
+        act(lot.rehearsal(), auction, organization_id, rehearsed_at)
         lot = uow.lots.get(cmd.lot_id, for_update=True)  # serialises writers; re-read if changed meanwhile
         replayed = _replay(uow, organization_id, cmd)  # a retry that committed while we waited for the lock
         if replayed is not None:
