@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import random
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -495,7 +496,10 @@ class Authority:
 
     def __init__(self, services: Services, hub: LiveHub, check: RecheckWatch) -> None:
         self.services, self.hub, self.check = services, hub, check
-        self.due = time.monotonic() + hub.recheck
+        # the first re-check somewhere in the second half of the period: watchers that connected together
+        # (a page opened by many at the start of trading, or every watcher after a restart) are spread out
+        # instead of all re-checking in the same instant, which stalled the live updates for a moment
+        self.due = time.monotonic() + hub.recheck * random.uniform(0.5, 1.0)
 
     def wait(self) -> float:
         """Seconds until the next periodic re-check."""

@@ -510,17 +510,25 @@ class MemoryUnitOfWork:
         self.seen: list[Any] = []
         self.committed = False
 
+    def reading(self) -> MemoryUnitOfWork:
+        self._reading_next = True
+        return self
+
     def __enter__(self) -> MemoryUnitOfWork:
         self.store.lock.acquire()
+        self.reading_only, self._reading_next = getattr(self, "_reading_next", False), False
         self.working = copy.deepcopy(self.store)
         self.seen = []
         return self
 
     def __exit__(self, *args: object) -> None:
         self.seen = []  # the working copy is simply dropped
+        self.reading_only = False
         self.store.lock.release()
 
     def commit(self) -> None:
+        if getattr(self, "reading_only", False):
+            raise RuntimeError("a reading unit of work cannot commit: use `with uow:` to write")
         messages: list[OutboxMessage] = []
         for aggregate in _unique(self.seen):
             for entry in getattr(aggregate, "new_journal_entries", ()):

@@ -12,6 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import QueuePool
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
+#: the execution option a reading unit of work sets on its connection (SQLite: BEGIN, not BEGIN IMMEDIATE)
+READ_ONLY = "omk_read_only"
 POOL_SIZE = 10  # with MAX_OVERFLOW: room for 32+ concurrent bidder threads
 MAX_OVERFLOW = 40
 
@@ -58,7 +60,7 @@ def make_engine(url: str, **kwargs: Any) -> sa.Engine:
 def _sqlite_engine(url: str, **kwargs: Any) -> sa.Engine:
     """SQLite in WAL mode with foreign keys, a busy timeout, and write-serialising transactions.
 
-    Every transaction starts with BEGIN IMMEDIATE (SQLAlchemy's documented pysqlite recipe:
+    Every transaction that may write starts with BEGIN IMMEDIATE (SQLAlchemy's documented pysqlite recipe:
     the driver's own BEGIN is switched off and the engine's `begin` event emits ours). The
     write lock is taken at the start, so a unit of work that loads a lot "for update" really is
     serialised with every other writer, and no transaction ever fails upgrading a read lock.
@@ -94,6 +96,7 @@ def _sqlite_engine(url: str, **kwargs: Any) -> sa.Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: sa.Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # a reading unit of work (UnitOfWork.reading) reads a snapshot without the write lock
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
     return engine

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from omk_adapters.sql import mapping as m
 from omk_adapters.sql import tables as t
 from omk_adapters.sql.cache import LotCache
+from omk_adapters.sql.engine import READ_ONLY
 from omk_adapters.sql.errors import ConcurrentUpdate
 from omk_adapters.sql.repositories import (
     SqlAlchemyApiTokenRepository,
@@ -191,6 +192,8 @@ class SqlAlchemyUnitOfWork:
         self._session_factory = session_factory
         self.lot_cache = lot_cache
         self._session: Session | None = None
+        self._reading_next = False
+        self.reading_only = False
         self._tracked: dict[_Kind, dict[str, Tracked]] = {}
         self.handled: set[tuple[str, str]] = set()
         self._forget()
@@ -221,8 +224,15 @@ class SqlAlchemyUnitOfWork:
         self.requests = SqlAlchemyRequestRepository(self)
 
     # --- transaction ------------------------------------------------------------------------
+    def reading(self) -> SqlAlchemyUnitOfWork:
+        self._reading_next = True
+        return self
+
     def __enter__(self) -> SqlAlchemyUnitOfWork:
         self._session = self._session_factory()
+        self.reading_only, self._reading_next = self._reading_next, False
+        if self.reading_only:  # SQLite: a deferred BEGIN (engine.py), no write lock
+            self._session.connection(execution_options={READ_ONLY: True})
         self._forget()
         self.committed = False
         return self
@@ -253,6 +263,8 @@ class SqlAlchemyUnitOfWork:
 
     def commit(self) -> None:
         """Write every change, journal entry and outbox message, then commit — all or nothing."""
+        if self.reading_only:
+            raise RuntimeError("a reading unit of work cannot commit: use `with uow:` to write")
         self.flush()
         with _unique_clash_is_a_conflict():
             self.session.commit()

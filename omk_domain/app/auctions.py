@@ -370,7 +370,7 @@ def checked_page(flt: AuctionFilter) -> AuctionFilter:
 def auction_page(uow: UnitOfWork, flt: AuctionFilter) -> AuctionPage:
     """One page of the auctions the filter finds, with the total for the pager."""
     checked_page(flt)
-    with uow:
+    with uow.reading():
         return AuctionPage(items=summaries(uow, uow.auctions.list(flt)), total=uow.auctions.count(flt),
                            limit=flt.limit, offset=flt.offset)
 
@@ -706,7 +706,7 @@ def view_lot(cmd: ViewLot, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> Lo
     organization_id = actor.organization_id or cmd.on_behalf_of
     if organization_id is None:
         raise errors.InvalidValue("Укажите организацию, глазами которой показать лот.")
-    with uow:
+    with uow.reading():
         lot = uow.lots.get(cmd.lot_id)
         return lot_view_for(uow.auctions.get(lot.auction_id), lot, organization_id)
 

@@ -299,7 +299,7 @@ def show_calendar_feed(cmd: ShowCalendarFeed, *, actor: Actor, uow: UnitOfWork, 
     now = clock.now()
     flt = _scoped(actor, AuctionFilter(ends_from=now - FEED_PAST, limit=_PAGE))
     entries: list[FeedEntry] = []
-    with uow:
+    with uow.reading():
         offset = 0
         while True:
             page = uow.auctions.list(attrs.evolve(flt, offset=offset))
@@ -329,7 +329,7 @@ def _visible(actor: Actor, auction: Auction) -> bool:
 @handles(ViewAuction)
 def view_auction(cmd: ViewAuction, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> AuctionOverview:
     require(actor, Permission.AUCTION_VIEW)
-    with uow:
+    with uow.reading():
         auction = uow.auctions.get(cmd.auction_id)
         lots = uow.lots.for_auction(auction.id)
         summary = AuctionSummary.of(auction, len(lots))

@@ -55,14 +55,14 @@ def show_lot_page(cmd: ShowLotPage, *, actor: Actor, uow: UnitOfWork, clock: Clo
     now = clock.now()
     if actor.organization_id is None:
         in_full = staff_reader(actor)  # view-only staff: the lot without the sealed offers
-        with uow:
+        with uow.reading():
             lot = uow.lots.get(cmd.lot_id)
             auction = uow.auctions.get(lot.auction_id)
             summary = AuctionSummary.of(auction, uow.lots.count_for_auction(auction.id))
             return LotPage(now=now, auction=summary, staff=lot_staff_view(auction, lot, with_offers=in_full),
                            view_only=not in_full)
     require(actor, Permission.AUCTION_VIEW)
-    with uow:
+    with uow.reading():
         lot = uow.lots.get(cmd.lot_id)
         auction = uow.auctions.get(lot.auction_id)
         view = lot_view_for(auction, lot, actor.organization_id)
@@ -73,7 +73,7 @@ def show_lot_page(cmd: ShowLotPage, *, actor: Actor, uow: UnitOfWork, clock: Clo
 
 def lot_board_of(uow: UnitOfWork, lot_id: str) -> LotBoard:
     """The public board of a lot, for the live channel (whose watchers were authorised by ViewLot)."""
-    with uow:
+    with uow.reading():
         lot = uow.lots.get(lot_id)
         return lot_board(uow.auctions.get(lot.auction_id), lot)
 
@@ -127,7 +127,7 @@ def _client(actor: Actor) -> str:
 @handles(WatchLot)
 def watch_lot(cmd: WatchLot, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> LotView:
     organization_id = _client(actor)
-    with uow:
+    with uow.reading():
         lot = uow.lots.get(cmd.lot_id)
         auction = uow.auctions.get(lot.auction_id)
         view = lot_view_for(auction, lot, organization_id)  # a stranger: the 404 of a missing lot
@@ -149,7 +149,7 @@ def watch_auction_bids(cmd: WatchAuctionBids, *, actor: Actor, uow: UnitOfWork, 
     with_offers = staff_reader(actor)
     if actor.organization_id is not None:  # a client never gets the organiser's notices
         raise Forbidden(permission=Permission.AUCTION_MANAGE.value)
-    with uow:
+    with uow.reading():
         return AuctionWatch(auction_id=uow.auctions.get(cmd.auction_id).id, with_offers=with_offers)
 
 
@@ -168,14 +168,14 @@ def recheck_watch(cmd: RecheckWatch, *, actor: Actor | None, uow: UnitOfWork, cl
     if cmd.lot_id is None:
         raise InvalidValue("Не указан лот.")
     organization_id = _client(holder)
-    with uow:
+    with uow.reading():
         auction = uow.auctions.of_lot(cmd.lot_id)
         require_may_watch_live(auction, uow.organizations.get(organization_id))
 
 
 def _session_holder(uow: UnitOfWork, token: str, clock: Clock) -> Actor:
     """ResolveSession's answer without touching the session (nothing is written)."""
-    with uow:
+    with uow.reading():
         session = uow.sessions.by_token_hash(hash_token(token))
         if session is None or not session.is_active(clock.now()):
             raise SessionInvalid()

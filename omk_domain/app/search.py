@@ -117,12 +117,12 @@ def search_lots(cmd: SearchLots, *, actor: Actor, uow: UnitOfWork, clock: Clock,
     # (SQLite lets one transaction at a time write, and ours begin as writers); staff need none first
     scope = SearchScope()
     if actor.organization_id is not None:
-        with uow:
+        with uow.reading():
             scope = visible_scope(actor, uow)
     found = search.search(cmd.query, scope)
     summaries: Sequence[LotSummary] = ()
     if found.lot_ids:  # nothing to read for an empty page
-        with uow:
+        with uow.reading():
             # gone, or not this actor's to see (scoped in the query): a stale index entry shows nothing
             summaries = uow.lots.summaries(found.lot_ids, visible_to=actor.organization_id)
     return LotSearchPage(items=tuple(_hit(s) for s in summaries), total=found.total, limit=cmd.query.limit,
@@ -132,10 +132,10 @@ def search_lots(cmd: SearchLots, *, actor: Actor, uow: UnitOfWork, clock: Clock,
 def all_documents(uow: UnitOfWork) -> Iterator[LotDocument]:
     """A document for every lot of every auction, read one auction per transaction (a unit of work
     keeps every aggregate it loaded, and fifty thousand lots are too many to keep at once)."""
-    with uow:
+    with uow.reading():
         auctions = list(_auctions(uow))
     for auction in auctions:
-        with uow:
+        with uow.reading():
             lots = uow.lots.for_auction(auction.id)
         yield from (document_of(auction, lot) for lot in lots)
 
@@ -157,7 +157,7 @@ def update_lot_index(message: OutboxMessage, *, uow: UnitOfWork, search: LotSear
     payload = message.payload
     gone: list[str] = []
     documents: list[LotDocument] = []
-    with uow:
+    with uow.reading():
         if message.name in LOT_EVENTS:
             try:
                 lot = uow.lots.get(payload["lot_id"])

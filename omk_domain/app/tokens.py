@@ -126,7 +126,7 @@ def resolve_token(cmd: ResolveToken, *, actor: Actor | None, uow: UnitOfWork, cl
     issued it), limited to the token's permissions. Unknown, revoked, expired, an organisation that is
     not active (blocked), or an issuer who lost the organisation or was blocked: one answer, TokenInvalid."""
     now = clock.now()
-    with uow:
+    with uow.reading():
         token = uow.api_tokens.by_token_hash(hash_token(cmd.token or ""))
         if token is None or not token.is_active(now):
             raise TokenInvalid()

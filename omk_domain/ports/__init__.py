@@ -479,6 +479,13 @@ class UnitOfWork(Protocol):
     def commit(self) -> None: ...
     def rollback(self) -> None: ...
 
+    def reading(self) -> UnitOfWork:
+        """This unit of work for one transaction that only reads (`with uow.reading():`): where the
+        database serialises writers with a lock taken at the start (SQLite), a reading transaction
+        does not take it, so queries never wait behind bids nor hold them up. Committing in it is an
+        error: a use case that may write uses `with uow:`."""
+        ...
+
 
 class EventPublisher(Protocol):
     """Sends outbox messages to the message broker; returns once the broker has confirmed."""
