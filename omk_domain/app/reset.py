@@ -20,6 +20,7 @@ from omk_domain.identity.reset import (
     PasswordReset,
     RequestQuota,
     ResetLinkInvalid,
+    ResetLinksExhausted,
     TooManyResetRequests,
 )
 from omk_domain.identity.signin import AttemptKind, AttemptScope, SignInAttempt, hash_token
@@ -65,7 +66,10 @@ def request_password_reset(cmd: RequestPasswordReset, *, actor: Actor | None, uo
                                     source=address, detail={"sent": False}))
             uow.commit()
             return
-        if not _count(uow, AttemptScope.RESET_EMAIL, email, RESETS_PER_EMAIL, now, refuse=False):
+        wait = _count(uow, AttemptScope.RESET_EMAIL, email, RESETS_PER_EMAIL, now, refuse=False)
+        if wait:
+            if actor is not None:  # OMK staff know the account exists: they are told why nothing was sent
+                raise ResetLinksExhausted(seconds_left=wait)
             uow.audit.record(_entry(audit.PASSWORD_RESET_REQUESTED, user=user, now=now, source=address,
                                     detail={"sent": False, "throttled": True}))
             uow.commit()  # the same answer as a sent link: the person behind the form learns nothing
@@ -84,18 +88,18 @@ def request_password_reset(cmd: RequestPasswordReset, *, actor: Actor | None, uo
 
 
 def _count(uow: UnitOfWork, scope: AttemptScope, key: str, quota: RequestQuota, now: datetime, *,
-           refuse: bool) -> bool:
-    """Count one more request of `key` against `quota`; False (or, with `refuse`, TooManyResetRequests)
-    when the quota is used up — a refused request is not counted."""
+           refuse: bool) -> int:
+    """Count one more request of `key` against `quota` and return 0; when the quota is used up return
+    the seconds until it frees (or, with `refuse`, raise TooManyResetRequests) — and count nothing."""
     recent = [a.at for a in uow.signin_attempts.since(scope, key, now - quota.window)
               if a.kind is AttemptKind.REQUEST]
     left = quota.seconds_until_free(recent, now)
     if left:
         if refuse:
             raise TooManyResetRequests(seconds_left=left)
-        return False
+        return left
     uow.signin_attempts.record(SignInAttempt(scope=scope, key=key, kind=AttemptKind.REQUEST, at=now))
-    return True
+    return 0
 
 
 @handles(ResetPassword, public=True)

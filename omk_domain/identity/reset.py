@@ -10,7 +10,7 @@ import attrs
 
 from omk_domain.identity.signin import Unauthenticated, hash_token, new_token
 from omk_domain.shared.clock import ensure_utc
-from omk_domain.shared.errors import Forbidden
+from omk_domain.shared.errors import Conflict, Forbidden
 from omk_domain.shared.ids import new_id
 
 RESET_TTL = timedelta(minutes=30)
@@ -38,6 +38,17 @@ class RequestQuota:
 #: the same), and one address cannot probe or spam many mailboxes (it is told to wait).
 RESETS_PER_EMAIL = RequestQuota(limit=3, window=timedelta(hours=1))
 RESETS_PER_ADDRESS = RequestQuota(limit=10, window=timedelta(minutes=15))
+
+
+class ResetLinksExhausted(Conflict):
+    """Told to OMK staff only (a visitor gets the usual answer and no letter)."""
+
+    code = "reset_links_exhausted"
+    message_ru = "На этот адрес уже отправлены три ссылки для смены пароля за последний час."
+
+    def __init__(self, *, seconds_left: int) -> None:
+        super().__init__(f"Следующую можно отправить через {-(-seconds_left // 60)} мин.", seconds_left=seconds_left)
+        self.seconds_left = seconds_left
 
 
 class TooManyResetRequests(Forbidden):

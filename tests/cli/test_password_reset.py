@@ -42,3 +42,17 @@ def test_the_reset_link_is_read_from_the_outbox_and_works_once(migrated: Omk) ->
         services.close()
     actions = [e["action"] for e in omk.json("audit", "list", "--action", "password")]
     assert actions[0] == "password.reset" and "password.reset_requested" in actions
+
+
+def test_a_fourth_link_within_the_hour_is_refused_to_staff_with_the_wait(migrated: Omk) -> None:
+    omk = migrated
+    omk("orgs", "create", "--name", "ООО «Ромашка»", "--inn", "7707083893")
+    omk("users", "create", "--email", "p@romashka.ru", "--name", "Пётр", "--role", "bidder",
+        "--org", "7707083893", "--password", "Зелёный-чайник-2026")
+    for _ in range(3):
+        assert omk.json("users", "reset-password", "p@romashka.ru")["reset_link_sent"] is True
+    refused = omk("users", "reset-password", "p@romashka.ru", code=5)
+    assert "три ссылки" in refused.stderr and "через 60 мин" in refused.stderr
+    sent = [m for m in LocalOutbox.in_data_dir(Path(os.environ["OMK_DATA_DIR"])).emails("p@romashka.ru")
+            if m.subject == "Смена пароля"]
+    assert len(sent) == 3
