@@ -32,6 +32,7 @@ from omk_domain.ports import (
     OutboxMessage,
     OwnBid,
     StoredOutcome,
+    TokenHolder,
     message_from_event,
 )
 from omk_domain.requests.model import ServiceRequest
@@ -345,6 +346,17 @@ class MemoryApiTokenRepository(_Repo):
     def by_token_hash(self, token_hash: str) -> ApiToken | None:
         found = next((x for x in self.s.api_tokens.values() if x.token_hash == token_hash), None)
         return copy.deepcopy(found) if found is not None else None
+
+    def holder(self, token_hash: str) -> TokenHolder | None:
+        token = self.by_token_hash(token_hash)
+        if token is None:
+            return None
+        org = self.s.organizations.get(token.organization_id)
+        issuer = self.s.users.get(token.issued_by)
+        membership = self.s.memberships.get((token.issued_by, token.organization_id))
+        return TokenHolder(token=token, organization_status=org.status if org is not None else None,
+                           issuer_blocked=issuer.blocked if issuer is not None else None,
+                           issuer_roles=frozenset(membership.roles) if membership is not None else None)
 
     def of_organization(self, organization_id: str) -> Sequence[ApiToken]:
         return [x for x in self.list() if x.organization_id == organization_id]

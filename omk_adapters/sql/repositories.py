@@ -24,7 +24,14 @@ from omk_domain.auctions.values import AuctionStatus, LotStatus, ProductSpec
 from omk_domain.identity.account import EmailChange
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.invitation import Invitation
-from omk_domain.identity.model import Membership, Organization, OrganizationNotFound, User, UserNotFound
+from omk_domain.identity.model import (
+    Membership,
+    Organization,
+    OrganizationNotFound,
+    OrganizationStatus,
+    User,
+    UserNotFound,
+)
 from omk_domain.identity.otp import CodePurpose
 from omk_domain.identity.registration import OrganizationApplication, Registration
 from omk_domain.identity.reset import PasswordReset
@@ -38,6 +45,7 @@ from omk_domain.ports import (
     OrganizationFilter,
     OwnBid,
     StoredOutcome,
+    TokenHolder,
 )
 from omk_domain.shared.money import Money, Quantity, Unit
 
@@ -556,6 +564,25 @@ class SqlAlchemyApiTokenRepository(_Repo):
     def by_token_hash(self, token_hash: str) -> ApiToken | None:
         rows = self._rows(sa.select(t.api_tokens).where(t.api_tokens.c.token_hash == token_hash))
         return m.api_token_from(rows[0]) if rows else None
+
+    def holder(self, token_hash: str) -> TokenHolder | None:
+        """One query: the token joined to its organisation, its issuer and the issuer's membership there."""
+        tok, org, usr, ms = t.api_tokens.c, t.organizations.c, t.users.c, t.memberships.c
+        rows = self._rows(
+            sa.select(t.api_tokens, org.status.label("holder_org_status"), usr.blocked.label("holder_issuer_blocked"),
+                      ms.roles.label("holder_issuer_roles"))
+            .outerjoin(t.organizations, org.id == tok.organization_id)
+            .outerjoin(t.users, usr.id == tok.issued_by)
+            .outerjoin(t.memberships, sa.and_(ms.user_id == tok.issued_by, ms.organization_id == tok.organization_id))
+            .where(tok.token_hash == token_hash))
+        if not rows:
+            return None
+        r = rows[0]
+        return TokenHolder(
+            token=m.api_token_from(r),
+            organization_status=OrganizationStatus(r["holder_org_status"]) if r["holder_org_status"] else None,
+            issuer_blocked=bool(r["holder_issuer_blocked"]) if r["holder_issuer_blocked"] is not None else None,
+            issuer_roles=m.roles_from(r["holder_issuer_roles"]) if r["holder_issuer_roles"] is not None else None)
 
     def of_organization(self, organization_id: str) -> Sequence[ApiToken]:
         c = t.api_tokens.c

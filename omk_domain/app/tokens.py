@@ -14,7 +14,7 @@ from omk_domain.app.bus import handles
 from omk_domain.app.identity import _organization_for
 from omk_domain.identity import audit
 from omk_domain.identity.audit import AuditEntry
-from omk_domain.identity.model import CLIENT_ROLES, Actor, OrganizationStatus, UserNotFound
+from omk_domain.identity.model import CLIENT_ROLES, Actor, OrganizationStatus
 from omk_domain.identity.policy import Permission, decide, grantable, only_assigned, require
 from omk_domain.identity.signin import hash_token
 from omk_domain.identity.tokens import ApiToken, TokenInvalid, TokenNotFound, permission_set
@@ -127,24 +127,20 @@ def resolve_token(cmd: ResolveToken, *, actor: Actor | None, uow: UnitOfWork, cl
     not active (blocked), or an issuer who lost the organisation or was blocked: one answer, TokenInvalid."""
     now = clock.now()
     with uow.reading():
-        token = uow.api_tokens.by_token_hash(hash_token(cmd.token or ""))
-        if token is None or not token.is_active(now):
+        holder = uow.api_tokens.holder(hash_token(cmd.token or ""))  # one query for all of the below
+    if holder is None or not holder.token.is_active(now):
+        raise TokenInvalid()
+    token = holder.token
+    if holder.organization_status is not OrganizationStatus.ACTIVE:
+        raise TokenInvalid()  # a blocked organisation's systems are cut off with it (until unblocked)
+    if holder.issuer_blocked:
+        raise TokenInvalid()
+    if token.issuer_organization_id is None:
+        roles = frozenset(CLIENT_ROLES)  # cut down to the token's permissions, checked when issued
+    else:
+        if holder.issuer_blocked is None or not holder.issuer_roles:  # the issuer or its membership is gone
             raise TokenInvalid()
-        if uow.organizations.get(token.organization_id).status is not OrganizationStatus.ACTIVE:
-            raise TokenInvalid()  # a blocked organisation's systems are cut off with it (until unblocked)
-        try:
-            issuer = uow.users.get(token.issued_by)
-        except UserNotFound:
-            issuer = None
-        if issuer is not None and issuer.blocked:
-            raise TokenInvalid()
-        if token.issuer_organization_id is None:
-            roles = frozenset(CLIENT_ROLES)  # cut down to the token's permissions, checked when issued
-        else:
-            membership = uow.memberships.find(token.issued_by, token.organization_id)
-            if issuer is None or membership is None or not membership.roles:
-                raise TokenInvalid()
-            roles = membership.roles
+        roles = holder.issuer_roles
     return Actor(user_id=f"token:{token.id}", roles=roles, organization_id=token.organization_id,
                  limit=token.permissions)
 

@@ -14,7 +14,7 @@ from omk_domain.auctions.values import AuctionFormat, AuctionStatus, LotStatus, 
 from omk_domain.identity.account import EmailChange
 from omk_domain.identity.audit import AuditEntry
 from omk_domain.identity.invitation import Invitation
-from omk_domain.identity.model import Membership, Organization, OrganizationStatus, User
+from omk_domain.identity.model import Membership, Organization, OrganizationStatus, Role, User
 from omk_domain.identity.otp import RecoveryCodes, TotpCredential
 from omk_domain.identity.registration import OrganizationApplication, Registration
 from omk_domain.identity.reset import PasswordReset
@@ -70,6 +70,7 @@ __all__ = [
     "SmsMessage",
     "SmsSender",
     "StoredOutcome",
+    "TokenHolder",
     "TotpCredentialRepository",
     "TotpService",
     "UnitOfWork",
@@ -280,12 +281,25 @@ class SessionRepository(Protocol):
     def save(self, session: UserSession) -> None: ...
 
 
+@attrs.frozen(kw_only=True)
+class TokenHolder:
+    """An API token and who stands behind it now (None where that organisation, user or membership is gone)."""
+
+    token: ApiToken
+    organization_status: OrganizationStatus | None
+    issuer_blocked: bool | None
+    issuer_roles: frozenset[Role] | None
+
+
 class ApiTokenRepository(Protocol):
     """API tokens, found by the SHA-256 of their secret (the secret itself is never stored)."""
 
     def add(self, token: ApiToken) -> None: ...
     def get(self, token_id: str) -> ApiToken | None: ...
     def by_token_hash(self, token_hash: str) -> ApiToken | None: ...
+    def holder(self, token_hash: str) -> TokenHolder | None:
+        """The token with what resolving it needs, read at once (one query where the store has joins):
+        its organisation's status, whether its issuer is blocked, the issuer's roles there."""
     def of_organization(self, organization_id: str) -> Sequence[ApiToken]:
         """The organisation's tokens, newest first: scoped by the organisation in the query itself."""
     def list(self) -> Sequence[ApiToken]:

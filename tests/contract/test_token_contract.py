@@ -11,7 +11,7 @@ import pytest
 from omk_adapters.memory.clock import ManualClock
 from omk_domain.app import usecases  # noqa: F401
 from omk_domain.app.bus import MessageBus
-from omk_domain.app.identity import BlockOrganization, ListAudit, UnblockOrganization
+from omk_domain.app.identity import BlockOrganization, BlockUser, ListAudit, UnblockOrganization
 from omk_domain.app.tokens import IssueToken, ListTokens, ResolveToken, RevokeToken
 from omk_domain.identity.model import Actor, Membership, Organization, Role, User
 from omk_domain.identity.policy import Permission, allows
@@ -123,3 +123,38 @@ def test_a_blocked_organisations_tokens_stop_resolving_and_work_again_once_it_is
         bus.handle(ResolveToken(token=issued.token), None)
     bus.handle(UnblockOrganization(organization_id=a.id), STAFF)
     assert bus.handle(ResolveToken(token=issued.token), None).organization_id == a.id
+
+
+def test_the_holder_read_at_once_follows_the_issuer_its_roles_and_its_organisation(uow_factory: UowFactory) -> None:
+    """`ApiTokenRepository.holder` (one query on SQL) against what resolving needs, change by change."""
+    a, _ = _orgs(uow_factory)
+    admin = User.create(email="adm@a.ru", full_name="Админ", role=Role.ADMINISTRATOR, organization_id=a.id, now=T0)
+    membership = Membership.start(user_id=admin.id, organization_id=a.id, now=T0)
+    membership.grant(frozenset({Role.ADMINISTRATOR, Role.BIDDER}))
+    with uow_factory() as uow:
+        uow.users.add(admin)
+        uow.memberships.add(membership)
+        uow.commit()
+    bus = MessageBus(uow_factory, ManualClock(T0))
+    issued = bus.handle(IssueToken(organization_id=a.id, name="ERP", permissions=frozenset({P.AUCTION_VIEW}),
+                                   expires_at=T0 + timedelta(days=1), source="cli"),
+                        Actor(user_id=admin.id, role=Role.ADMINISTRATOR, organization_id=a.id))
+
+    def holder() -> tuple[object, ...]:
+        with uow_factory() as uow:
+            found = uow.api_tokens.holder(hash_token(issued.token))
+        assert found is not None and found.token.id == issued.api_token.id
+        return found.organization_status, found.issuer_blocked, found.issuer_roles
+
+    assert holder() == (a.status, False, frozenset({Role.ADMINISTRATOR, Role.BIDDER}))
+    with uow_factory() as uow:
+        assert uow.api_tokens.holder(hash_token("omk_unknown")) is None
+        found = uow.memberships.find(admin.id, a.id)
+        assert found is not None
+        uow.memberships.remove(found)  # the issuer left the organisation
+        uow.commit()
+    assert holder()[2] is None
+    with pytest.raises(TokenInvalid):
+        bus.handle(ResolveToken(token=issued.token), None)
+    bus.handle(BlockUser(user_id=admin.id, reason="Уволен"), STAFF)
+    assert holder()[1] is True
