@@ -23,7 +23,14 @@ from omk_domain.auctions.values import (
     OfferStatus,
     SoftClose,
 )
-from omk_domain.auctions.views import LotAdminView, LotView, lot_admin_view, lot_view_for
+from omk_domain.auctions.views import (
+    LotAdminView,
+    LotView,
+    competition_of,
+    lot_admin_view,
+    lot_view_for,
+    uplift_percent,
+)
 from omk_domain.identity.model import Actor
 from omk_domain.identity.policy import Permission, acting_organization, allows, require
 from omk_domain.ports import AuctionFilter, OwnBid, StoredOutcome, UnitOfWork
@@ -744,17 +751,15 @@ def _results(uow: UnitOfWork, auction: Auction) -> AuctionResults:
         winner = uow.organizations.get(result.winner_organization_id) \
             if result and result.winner_organization_id else None
         amount = result.amount.amount if result and result.amount else None
-        uplift = ((amount - lot.start_price.amount) / lot.start_price.amount * 100).quantize(Decimal("0.01")) \
-            if amount is not None else None
+        uplift = uplift_percent(amount, lot.start_price.amount) if amount is not None else None
+        contest = competition_of(lot)
         lines.append(ResultLine(
             lot_id=lot.id, lot_number=lot.number, title=lot.title, quantity=str(lot.quantity),
             status=lot.status.value, start_price=lot.start_price.amount,
             winner_organization_id=winner.id if winner else None,
             winner_name=winner.name if winner else None, winner_inn=winner.inn if winner else None,
             amount=amount, source=result.source.value if result and result.source else None,
-            uplift_percent=uplift, bids=sum(b.valid for b in lot.bids),
-            bidders=len({b.organization_id for b in lot.bids if b.valid}),
-            offers=sum(1 for o in lot.offers if o.status.value == "active"),
+            uplift_percent=uplift, bids=contest.bids, bidders=len(contest.bidders), offers=contest.offers,
             closes_at_original=lot.closes_at_original, closed_at=lot.closes_at))
     return AuctionResults(auction=AuctionSummary.of(auction, len(lots)), lines=tuple(lines))
 

@@ -9,7 +9,7 @@ import pytest
 
 from omk_adapters.memory.uow import MemoryStore, MemoryUnitOfWork
 from omk_domain.app import usecases  # noqa: F401
-from omk_domain.app.auctions import AuctionSummary, PlaceBid, SubmitOffer
+from omk_domain.app.auctions import AnnulBid, AuctionSummary, PlaceBid, ShowResults, SubmitOffer
 from omk_domain.app.cabinet import BrowseAllAuctions, LotPrices, ShowUplift, percent, summarize_uplift
 from omk_domain.app.scheduler import run_due_transitions
 from omk_domain.ports import AuctionFilter
@@ -75,6 +75,37 @@ def test_show_uplift_reads_the_results_of_a_finished_auction() -> None:
     assert [lot.final_price for lot in uplift.lots] == [Decimal("93500.00"), Decimal("80000.00")]
     assert [lot.uplift_percent for lot in uplift.lots] == [Decimal("10.00"), Decimal("-5.88")]
     assert uplift.weighted_uplift_percent == Decimal("2.06")  # (9 350 000 + 8 000 000) / 17 000 000 − 1
+    # competition, as the results count it: lot 1 — two valid bids by Anna and Boris; lot 2 — one offer
+    assert [(lot.bids, lot.bidders, lot.offers) for lot in uplift.lots] == [(2, 2, 0), (0, 0, 1)]
+    assert (uplift.bids_total, uplift.bidders_total, uplift.offers_total) == (2, 2, 1)
+    results = market.bus.handle(ShowResults(auction_id=market.auction_id), STAFF)
+    assert [(line.bids, line.bidders, line.offers, line.uplift_percent) for line in results.lines] == [
+        (lot.bids, lot.bidders, lot.offers, lot.uplift_percent) for lot in uplift.lots]  # one definition
+
+
+def test_an_organisation_bidding_on_two_lots_is_one_bidder_of_the_auction() -> None:
+    store = MemoryStore()
+    market = open_market(lambda: MemoryUnitOfWork(store), lots=2)
+    anna, boris = market.bidders
+    market.bus.handle(PlaceBid(lot_id=market.lot_ids[0], amount=Money.rub("85000")), anna)
+    market.bus.handle(PlaceBid(lot_id=market.lot_ids[1], amount=Money.rub("85000")), anna)
+    market.bus.handle(PlaceBid(lot_id=market.lot_ids[1], amount=Money.rub("85500")), boris)
+    uplift = market.bus.handle(ShowUplift(auction_id=market.auction_id), STAFF)
+    assert [lot.bidders for lot in uplift.lots] == [1, 2]
+    assert (uplift.bids_total, uplift.bidders_total) == (3, 2)
+
+
+def test_an_annulled_bid_and_a_bidder_whose_only_bid_was_annulled_are_not_counted() -> None:
+    store = MemoryStore()
+    market = open_market(lambda: MemoryUnitOfWork(store), lots=1, bidders=3)
+    anna, boris, vera = market.bidders
+    lot = market.lot_ids[0]
+    market.bus.handle(PlaceBid(lot_id=lot, amount=Money.rub("85000")), anna)
+    annulled = market.bus.handle(PlaceBid(lot_id=lot, amount=Money.rub("85500")), boris)
+    market.bus.handle(AnnulBid(lot_id=lot, bid_id=annulled.item_id, reason="ошибка оператора"), STAFF)
+    market.bus.handle(PlaceBid(lot_id=lot, amount=Money.rub("85500")), vera)
+    uplift = market.bus.handle(ShowUplift(auction_id=market.auction_id), STAFF)
+    assert (uplift.lots[0].bids, uplift.lots[0].bidders) == (2, 2)  # Boris's only bid was annulled
 
 
 def test_show_uplift_while_trading_shows_no_final_prices_yet() -> None:

@@ -454,6 +454,8 @@ def test_uplift_per_lot_and_weighted_for_the_auction(portal: Portal) -> None:
     assert lots[2]["uplift_percent"] == "-5.88"
     assert uplift["lots_sold"] == 2
     assert uplift["weighted_uplift_percent"] == "0.00"  # the same quantity both ways
+    assert (lots[1]["bids"], lots[1]["bidders"], lots[1]["offers"]) == (2, 2, 0)  # Anna, then Boris
+    assert (uplift["bids_total"], uplift["bidders_total"], uplift["offers_total"]) == (2, 2, 1)
 
 
 # --- who may ------------------------------------------------------------------------------------

@@ -391,7 +391,7 @@ def test_the_journal_page_names_the_first_broken_entry(portal: Portal) -> None:
             in text(broken))
 
 
-def test_the_uplift_page_shows_each_lot_and_the_weighted_figure(portal: Portal) -> None:
+def test_the_uplift_page_shows_each_lot_the_weighted_figure_and_the_competition(portal: Portal) -> None:
     trade_and_finish(portal)
     with portal.client() as client:
         sign_in_organiser(portal, client)
@@ -401,6 +401,8 @@ def test_the_uplift_page_shows_each_lot_and_the_weighted_figure(portal: Portal) 
     assert "5.88 %" in shown and "-5.88 %" in shown
     assert re.search(r'data-figure="weighted">0\.00 %<', shown)
     assert re.search(r'data-figure="sold">2 из 2<', shown)
+    assert re.search(r'data-figure="bids">2<', shown) and re.search(r'data-figure="bidders">2<', shown)
+    assert re.search(r'data-figure="offers">1<', shown)
 
 
 # --- the rules explained, the CSP kept ---------------------------------------------------------------------
