@@ -30,13 +30,8 @@ from litestar.status_codes import (
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 
-from omk_domain.identity.reset import TooManyResetRequests
-from omk_domain.identity.signin import (
-    AccountTemporarilyLocked,
-    TooManyAttemptsFromAddress,
-    Unauthenticated,
-)
-from omk_domain.shared.errors import DomainError
+from omk_domain.identity.signin import Unauthenticated
+from omk_domain.shared.errors import DomainError, TooManyRequests
 
 PROBLEM_JSON = "application/problem+json"
 #: where each problem type is explained (a stable URI, also the `type` member)
@@ -106,7 +101,7 @@ class Problem:
 
 
 def status_of(error: DomainError) -> int:
-    if isinstance(error, AccountTemporarilyLocked | TooManyAttemptsFromAddress | TooManyResetRequests):
+    if isinstance(error, TooManyRequests):
         return HTTP_429_TOO_MANY_REQUESTS
     if isinstance(error, Unauthenticated):
         return HTTP_401_UNAUTHORIZED

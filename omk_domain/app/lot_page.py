@@ -15,7 +15,7 @@ import attrs
 
 from omk_domain.app.auctions import AuctionSummary, lot_staff_view, staff_reader
 from omk_domain.app.bus import handles
-from omk_domain.app.signin import _actor_of
+from omk_domain.app.signin import session_holder
 from omk_domain.app.tokens import ResolveToken, resolve_token
 from omk_domain.auctions.actions import LotActions, allowed_actions
 from omk_domain.auctions.board import LotBoard, lot_board
@@ -179,10 +179,7 @@ def _session_holder(uow: UnitOfWork, token: str, clock: Clock) -> Actor:
         session = uow.sessions.by_token_hash(hash_token(token))
         if session is None or not session.is_active(clock.now()):
             raise SessionInvalid()
-        user = uow.users.get(session.user_id)
-        if user.blocked:
-            raise SessionInvalid()
-        return _actor_of(uow, user, session.organization_id)
+        return session_holder(uow, session)
 
 
 __all__ = ["AuctionWatch", "LotPage", "RecheckWatch", "ShowLotPage", "WatchAuctionBids", "WatchLot", "lot_board_of",

@@ -9,6 +9,7 @@ server that is down never loses a request (the outcome says whether the letter w
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 import attrs
@@ -280,28 +281,16 @@ def send_request(cmd: SendRequest, *, actor: Actor, uow: UnitOfWork, clock: Cloc
 
 @handles(TakeRequest)
 def take_request(cmd: TakeRequest, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> RequestView:
-    now = clock.now()
-    with uow:
-        request = _staff_load(actor, uow, cmd.request_id)
-        request.take(by=actor.user_id, now=now)
-        uow.requests.save(request)
-        uow.audit.record(_audit(actor, REQUEST_TAKEN, request, now=now, source=cmd.source))
-        view = _view(request, uow.organizations.get(request.organization_id).name)
-        uow.commit()
+    view, _ = _change(actor, uow, clock, cmd.request_id, action=REQUEST_TAKEN, source=cmd.source,
+                      change=lambda request, now: request.take(by=actor.user_id, now=now))
     return view
 
 
 @handles(AnswerRequest)
 def answer_request(cmd: AnswerRequest, *, actor: Actor, uow: UnitOfWork, clock: Clock, mailer: Mailer,
                    requests_link_base: str | None = None) -> RequestView:
-    now = clock.now()
-    with uow:
-        request = _staff_load(actor, uow, cmd.request_id)
-        request.reply(cmd.answer, by=actor.user_id, now=now)
-        uow.requests.save(request)
-        uow.audit.record(_audit(actor, REQUEST_ANSWERED, request, now=now, source=cmd.source))
-        view = _view(request, uow.organizations.get(request.organization_id).name)
-        uow.commit()
+    view, request = _change(actor, uow, clock, cmd.request_id, action=REQUEST_ANSWERED, source=cmd.source,
+                            change=lambda request, now: request.reply(cmd.answer, by=actor.user_id, now=now))
     if request.author_email and request.answer:
         _deliver(mailer, EmailMessage(
             to=request.author_email, subject=f"Ответ на обращение № {view.number}", text=(
@@ -313,15 +302,23 @@ def answer_request(cmd: AnswerRequest, *, actor: Actor, uow: UnitOfWork, clock: 
 
 @handles(CloseRequest)
 def close_request(cmd: CloseRequest, *, actor: Actor, uow: UnitOfWork, clock: Clock) -> RequestView:
+    view, _ = _change(actor, uow, clock, cmd.request_id, action=REQUEST_CLOSED, source=cmd.source,
+                      change=lambda request, now: request.close(by=actor.user_id, now=now))
+    return view
+
+
+def _change(actor: Actor, uow: UnitOfWork, clock: Clock, request_id: str, *, action: str, source: str | None,
+            change: Callable[[ServiceRequest, datetime], None]) -> tuple[RequestView, ServiceRequest]:
+    """Support moves a request on: load it (staff only), change it, save, audit — one transaction."""
     now = clock.now()
     with uow:
-        request = _staff_load(actor, uow, cmd.request_id)
-        request.close(by=actor.user_id, now=now)
+        request = _staff_load(actor, uow, request_id)
+        change(request, now)
         uow.requests.save(request)
-        uow.audit.record(_audit(actor, REQUEST_CLOSED, request, now=now, source=cmd.source))
+        uow.audit.record(_audit(actor, action, request, now=now, source=source))
         view = _view(request, uow.organizations.get(request.organization_id).name)
         uow.commit()
-    return view
+    return view, request
 
 
 def _staff_load(actor: Actor, uow: UnitOfWork, request_id: str) -> ServiceRequest:

@@ -391,10 +391,7 @@ def resolve_session(cmd: ResolveSession, *, actor: Actor | None, uow: UnitOfWork
         if session is None:
             raise SessionInvalid()
         session.touch(now)
-        user = uow.users.get(session.user_id)
-        if user.blocked:
-            raise SessionInvalid()
-        resolved = _actor_of(uow, user, session.organization_id)
+        resolved = session_holder(uow, session)
         uow.sessions.save(session)
         uow.commit()
     return resolved
@@ -510,6 +507,15 @@ def _issue(uow: UnitOfWork, user: User, now: datetime, address: str, *, codes: C
     uow.audit.record(_entry(audit.CODE_SENT, user=user, now=now, source=address,
                             detail={"channel": channel.value, "challenge_id": challenge.id}))
     return challenge
+
+
+def session_holder(uow: UnitOfWork, session: UserSession) -> Actor:
+    """Who acts through a live session now: SessionInvalid once its user is blocked or left the
+    organisation the session was begun for. Reads only (ResolveSession touches the session itself)."""
+    user = uow.users.get(session.user_id)
+    if user.blocked:
+        raise SessionInvalid()
+    return _actor_of(uow, user, session.organization_id)
 
 
 def _actor_of(uow: UnitOfWork, user: User, organization_id: str | None) -> Actor:

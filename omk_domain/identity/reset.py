@@ -10,7 +10,7 @@ import attrs
 
 from omk_domain.identity.signin import Unauthenticated, hash_token, new_token
 from omk_domain.shared.clock import ensure_utc
-from omk_domain.shared.errors import Conflict, Forbidden
+from omk_domain.shared.errors import Conflict, TooManyRequests
 from omk_domain.shared.ids import new_id
 
 RESET_TTL = timedelta(minutes=30)
@@ -51,13 +51,9 @@ class ResetLinksExhausted(Conflict):
         self.seconds_left = seconds_left
 
 
-class TooManyResetRequests(Forbidden):
+class TooManyResetRequests(TooManyRequests):
     code = "too_many_reset_requests"
     message_ru = "Слишком много запросов смены пароля с этого адреса."
-
-    def __init__(self, *, seconds_left: int) -> None:
-        super().__init__(f"Повторите через {seconds_left} с.", seconds_left=seconds_left)
-        self.seconds_left = seconds_left
 
 
 class ResetLinkInvalid(Unauthenticated):

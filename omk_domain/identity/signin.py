@@ -17,7 +17,7 @@ import attrs
 
 from omk_domain.identity.otp import OneTimeCode
 from omk_domain.shared.clock import ensure_utc
-from omk_domain.shared.errors import DomainError, Forbidden, InvalidValue, NotFound
+from omk_domain.shared.errors import DomainError, Forbidden, InvalidValue, NotFound, TooManyRequests
 from omk_domain.shared.ids import new_id
 
 SESSION_IDLE = timedelta(minutes=30)
@@ -55,22 +55,14 @@ class ChallengeNotFound(NotFound):
     message_ru = "Вход не начат или устарел. Введите адрес и пароль снова."
 
 
-class AccountTemporarilyLocked(Forbidden):
+class AccountTemporarilyLocked(TooManyRequests):
     code = "account_temporarily_locked"
     message_ru = "Слишком много неудачных попыток входа: учётная запись временно заблокирована."
 
-    def __init__(self, *, seconds_left: int) -> None:
-        super().__init__(f"Повторите через {seconds_left} с.", seconds_left=seconds_left)
-        self.seconds_left = seconds_left
 
-
-class TooManyAttemptsFromAddress(Forbidden):
+class TooManyAttemptsFromAddress(TooManyRequests):
     code = "too_many_attempts_from_address"
     message_ru = "Слишком много неудачных попыток входа с этого адреса."
-
-    def __init__(self, *, seconds_left: int) -> None:
-        super().__init__(f"Повторите через {seconds_left} с.", seconds_left=seconds_left)
-        self.seconds_left = seconds_left
 
 
 class SessionInvalid(Unauthenticated):

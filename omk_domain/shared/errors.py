@@ -47,6 +47,18 @@ class Forbidden(DomainError):
     kind = "forbidden"
 
 
+class TooManyRequests(Forbidden):
+    """Refused for now, not for good: too many attempts or requests; `seconds_left` says when to retry
+    (the web answers 429 with Retry-After)."""
+
+    code = "too_many_requests"
+    message_ru = "Слишком много попыток."
+
+    def __init__(self, *, seconds_left: int) -> None:
+        super().__init__(f"Повторите через {seconds_left} с.", seconds_left=seconds_left)
+        self.seconds_left = seconds_left
+
+
 class InvalidValue(DomainError):
     """A value given by a person or a file is malformed."""
 
